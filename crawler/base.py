@@ -1,0 +1,157 @@
+"""What every trendscout spider shares: its sources, conditional GET, error items."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from crawler.items import CrawlErrorItem, FetchStateItem
+from pipelines.config import Source, load_config
+
+
+def user_agent(version: str, contact: str | None) -> str:
+    """An honest User-Agent: who we are and how a site owner reaches us."""
+    contact = contact or "https://github.com/trendscout/trendscout"
+    return f"trendscout/{version} (+{contact})"
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider over the sources.yml entries of its ``source_types``.
+
+    Sources come either from the ``sources`` argument (``trendscout crawl`` passes
+    them) or from ``-a config=sources.yml`` with an optional ``-a source=NAME``.
+    """
+
+    source_types: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        *args: Any,
+        sources: Iterable[Source] | None = None,
+        config: str | None = None,
+        source: str | None = None,
+        db: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._config_path = config
+        self._only = source
+        self._given_sources = list(sources) if sources is not None else None
+        self.db_path = db
+        self.sources: list[Source] = []
+        self._by_name: dict[str, Source] = {}
+        self._validators: dict[str, tuple[str | None, str | None]] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.db_path = spider.db_path or settings.get("TRENDSCOUT_DB")
+        if spider._given_sources is not None:
+            sources = spider._given_sources
+        else:
+            config = load_config(spider._config_path or settings.get("TRENDSCOUT_CONFIG"))
+            sources = list(config.sources)
+            spider.user_agent = user_agent(settings.get("TRENDSCOUT_VERSION"), config.contact)
+        sources = [s for s in sources if s.type in cls.source_types]
+        if spider._only:
+            sources = [s for s in sources if s.name == spider._only]
+        spider.sources = sources
+        spider._by_name = {s.name: s for s in sources}
+        return spider
+
+    # -- requests -------------------------------------------------------------------------
+
+    def source_of(self, response: Response) -> Source:
+        return self._by_name[response.meta["source"]]
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified stored for ``url`` by an earlier crawl."""
+        if self._validators is None:
+            self._validators = {}
+            if self.db_path and Path(self.db_path).exists():
+                try:
+                    with sqlite3.connect(self.db_path) as conn:
+                        rows = conn.execute(
+                            "select url, etag, last_modified from fetch_state"
+                        ).fetchall()
+                    self._validators = {row[0]: (row[1], row[2]) for row in rows}
+                except sqlite3.OperationalError:
+                    pass  # a database from before fetch_state: no validators yet
+        return self._validators.get(url, (None, None))
+
+    def conditional_request(
+        self, source: Source, url: str, callback: Callable[..., Any], **meta: Any
+    ) -> scrapy.Request:
+        """A GET that sends the stored validators, so an unchanged resource costs a 304."""
+        etag, last_modified = self.validators(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.errback,
+            headers=headers,
+            meta={"source": source.name, "handle_httpstatus_list": [304], **meta},
+            dont_filter=True,
+        )
+
+    def fetch_state_item(self, source: Source, response: Response) -> FetchStateItem:
+        header = response.headers.get
+        return FetchStateItem(
+            source=source.name,
+            url=response.request.url,
+            status=response.status,
+            etag=(header("ETag") or b"").decode("latin-1") or None,
+            last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
+        )
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def error_item(self, source: Source, url: str, error: str, message: str) -> CrawlErrorItem:
+        self.logger.warning("%s: %s %s: %s", source.name, error, url, message)
+        return CrawlErrorItem(source=source.name, url=url, error=error, message=message)
+
+    def errback(self, failure: Failure) -> Iterable[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        source = self._by_name.get(request.meta.get("source", ""))
+        if source is None:
+            return []
+        error, message = describe_failure(failure)
+        return [self.error_item(source, request.url, error, message)]
+
+
+def describe_failure(failure: Failure) -> tuple[str, str]:
+    """A short error kind and a readable message for a failed request."""
+    exc = failure.value
+    if failure.check(HttpError):
+        status = exc.response.status
+        return f"http_{status}", f"the server answered HTTP {status}"
+    if failure.check(DNSLookupError):
+        return "dns", "the host name could not be resolved"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout", "no answer before the download timeout"
+    if failure.check(ConnectionRefusedError):
+        return "connection_refused", "the server refused the connection"
+    name = type(exc).__name__
+    if name == "IgnoreRequest" and "robots" in str(exc).lower():
+        return "robots_disallowed", "robots.txt forbids this URL"
+    if name == "IgnoreRequest":
+        return "ignored", str(exc) or "the request was dropped"
+    return name.lower(), str(exc) or name

@@ -1,0 +1,46 @@
+"""Scrapy settings for trendscout crawls.
+
+sources.yml ``settings:`` (all sources) and a source's own ``settings:`` override these.
+Defaults are polite: robots.txt obeyed, AutoThrottle on, an honest User-Agent.
+"""
+
+BOT_NAME = "trendscout"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+TRENDSCOUT_VERSION = "0.1.0"
+# The User-Agent is built from this and sources.yml `contact:` (see crawler.useragent).
+USER_AGENT = f"trendscout/{TRENDSCOUT_VERSION} (+https://github.com/trendscout/trendscout)"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+REDIRECT_MAX_TIMES = 5
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "pipelines.store.StorePipeline": 300,
+}
+
+# Where posts go, and which sources.yml to read when run as `scrapy crawl feed`
+# (spider arguments -a db=... -a config=... override these).
+TRENDSCOUT_DB = "trendscout.db"
+TRENDSCOUT_CONFIG = "sources.yml"
+# Posts are written in batches of this many (one transaction each).
+TRENDSCOUT_BATCH_SIZE = 200

@@ -1,0 +1,1 @@
+"""How Datasette publishes the findings: metadata, canned queries, templates."""

@@ -1,0 +1,1 @@
+"""What moves data between the stages: item pipelines, the run, the CLI."""

@@ -1,0 +1,251 @@
+"""The database: the one contract between crawl, analysis, publishing and the digest.
+
+Every table and view trendscout writes is declared here and created or upgraded by
+:func:`ensure_db_shape`, which every command calls first. Changes go through named
+sqlite-utils migrations, so an older database upgrades in place and keeps its data.
+To change the schema, append a new ``@MIGRATIONS()`` function; never edit one that
+has shipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("trendscout")
+
+DEFAULT_DB = "trendscout.db"
+
+
+def utcnow() -> str:
+    """The current time as an ISO 8601 UTC string with a trailing ``Z``, second precision."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@MIGRATIONS()
+def m001_foundation(db: sqlite_utils.Database) -> None:
+    """Sources, posts with full-text search, and the crawl log."""
+    db["sources"].create(
+        {
+            "id": int,
+            "name": str,
+            "type": str,
+            "url": str,
+            "language": str,
+            "options": str,  # JSON: the source's type-specific keys from sources.yml
+            "added_at": str,
+            "last_crawled_at": str,
+        },
+        pk="id",
+        not_null={"name", "type", "url"},
+    )
+    db["sources"].create_index(["name"], unique=True)
+
+    db["posts"].create(
+        {
+            "id": str,  # stable: hash of source name + the entry's guid or canonical URL
+            "source_id": int,
+            "url": str,
+            "thread_url": str,
+            "title": str,
+            "text": str,
+            "author": str,
+            "published_at": str,  # ISO 8601 UTC
+            "date_estimated": int,  # 1 when the source gave no date: published_at = first seen
+            "lang": str,  # ISO 639-1, filled by analysis
+            "lang_confidence": float,
+            "content_hash": str,
+            "guid": str,
+            "fetched_at": str,
+            "first_seen_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+        not_null={"source_id"},
+    )
+    db["posts"].create_index(["source_id"])
+    db["posts"].create_index(["published_at"])
+    db["posts"].create_index(["content_hash"])
+    db["posts"].create_index(["lang"])
+    db["posts"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
+
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | ok | partial | failed | interrupted
+            "sources": int,
+            "requests": int,
+            "posts_new": int,
+            "posts_updated": int,
+            "posts_unchanged": int,
+            "errors": int,
+        },
+        pk="id",
+    )
+    db["crawl_source_stats"].create(
+        {
+            "run_id": int,
+            "source_id": int,
+            "requests": int,
+            "not_modified": int,
+            "posts_new": int,
+            "posts_updated": int,
+            "posts_unchanged": int,
+            "errors": int,
+            "status": str,  # ok | not_modified | partial | failed
+        },
+        pk=("run_id", "source_id"),
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
+    )
+    db["crawl_errors"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "source_id": int,
+            "url": str,
+            "error": str,  # short kind: http_404, timeout, dns, unreadable_feed, ...
+            "message": str,
+            "occurred_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
+    )
+    db["crawl_errors"].create_index(["run_id"])
+
+    # Validators for conditional GET (ETag / Last-Modified), one row per fetched URL.
+    db["fetch_state"].create(
+        {
+            "url": str,
+            "source_id": int,
+            "etag": str,
+            "last_modified": str,
+            "last_status": int,
+            "last_fetched_at": str,
+        },
+        pk="url",
+    )
+
+
+@MIGRATIONS()
+def m002_findings(db: sqlite_utils.Database) -> None:
+    """Tables the analysis writes: topics, trends, audience segments and shifts."""
+    db["topics"].create(
+        {
+            "id": int,  # stable across weekly runs: matched by content
+            "label": str,
+            "top_terms": str,  # JSON list
+            "size": int,  # posts assigned in the latest analysis
+            "languages": str,  # JSON list of ISO 639-1 codes
+            "first_seen": str,  # as_of of the first analysis that found it
+            "last_seen": str,
+            "centroid": bytes,  # float32 vector used to match topics between runs
+        },
+        pk="id",
+    )
+    db["post_topics"].create(
+        {"post_id": str, "topic_id": int, "weight": float},
+        pk=("post_id", "topic_id"),
+        foreign_keys=[("post_id", "posts", "id"), ("topic_id", "topics", "id")],
+    )
+    db["post_topics"].create_index(["topic_id"])
+    db["topic_weeks"].create(
+        {"topic_id": int, "week": str, "posts": int, "authors": int},  # week: ISO 2026-W47
+        pk=("topic_id", "week"),
+        foreign_keys=[("topic_id", "topics", "id")],
+    )
+    db["trends"].create(
+        {
+            "as_of": str,
+            "kind": str,  # term | topic | entity
+            "label": str,
+            "score": float,
+            "recent_count": int,
+            "baseline_mean": float,
+            "growth": float,
+            "authors": int,
+            "p_value": float,
+            "status": str,  # new | emerging | steady | fading
+            "languages": str,  # JSON list
+            "evidence": str,  # JSON list of post ids
+            "topic_id": int,
+        },
+        pk=("as_of", "kind", "label"),
+    )
+    db["trends"].create_index(["as_of", "score"])
+    db["post_segments"].create(
+        {
+            "post_id": str,
+            "dimension": str,  # gender | age | role
+            "segment": str,  # female, male, child, teen, adult, senior, parent, student
+            "evidence": str,  # the matched phrase
+            "about": str,  # author | other (someone the author speaks for)
+        },
+        pk=("post_id", "dimension", "segment", "about"),
+        foreign_keys=[("post_id", "posts", "id")],
+    )
+    db["post_segments"].create_index(["segment"])
+    db["audience_shifts"].create(
+        {
+            "as_of": str,
+            "subject_kind": str,  # entity | topic
+            "subject": str,
+            "dimension": str,
+            "segment": str,
+            "baseline_share": float,
+            "recent_share": float,
+            "baseline_n": int,  # authors with a known segment in this dimension
+            "recent_n": int,
+            "baseline_posts": int,
+            "recent_posts": int,
+            "lift": float,
+            "ci_low": float,
+            "ci_high": float,
+            "p_value": float,
+            "p_adjusted": float,
+            "significant": int,
+            "direction": str,  # up | down
+            "evidence": str,  # JSON list of post ids
+        },
+        pk=("as_of", "subject_kind", "subject", "dimension", "segment"),
+    )
+    db["analysis_runs"].create(
+        {
+            "id": int,
+            "as_of": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "posts": int,
+            "stats": str,  # JSON: coverage, timings, model versions
+        },
+        pk="id",
+    )
+
+
+def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open the database at ``path`` and bring its shape up to date.
+
+    WAL mode lets Datasette read while a crawl writes.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise FileNotFoundError(str(path))
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    ensure_db_shape(db)
+    return db
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Apply every pending migration; safe to call on every start."""
+    MIGRATIONS.apply(db)

@@ -1,0 +1,303 @@
+"""The Scrapy item pipeline that cleans, dedupes and stores posts in SQLite.
+
+Items are buffered and written in batches, one transaction each: posts, the
+conditional-GET validators of the page they came from, and errors go in together,
+so a crawl killed at any moment leaves a consistent database and the next run
+re-fetches whatever was not committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import unicodedata
+from collections import Counter, defaultdict
+from typing import Any
+
+import sqlite_utils
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.spiders import Spider
+
+from crawler.items import CrawlErrorItem, FetchStateItem, PostItem
+from pipelines.config import Source
+from pipelines.db import open_db, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def post_id(source_name: str, guid: str) -> str:
+    """A post's stable id: the same entry of the same source always gets the same id."""
+    return hashlib.sha1(f"{source_name}\n{guid}".encode()).hexdigest()[:20]
+
+
+def content_hash(title: str | None, text: str) -> str:
+    """Hash of the normalised title and text; equal for the same content anywhere."""
+    normal = unicodedata.normalize("NFKC", f"{title or ''}\n{text}").casefold()
+    return hashlib.sha256(" ".join(normal.split()).encode()).hexdigest()
+
+
+def sync_sources(db: sqlite_utils.Database, sources: list[Source]) -> dict[str, int]:
+    """Upsert the configured sources by name; returns name → sources.id."""
+    table = db["sources"]
+    now = utcnow()
+    existing = {row["name"]: row for row in table.rows}
+    for source in sources:
+        row = {
+            "name": source.name,
+            "type": source.type,
+            "url": source.url,
+            "language": source.language,
+            "options": json.dumps(source.options, ensure_ascii=False, default=str),
+        }
+        if source.name in existing:
+            table.update(existing[source.name]["id"], row)
+        else:
+            table.insert({**row, "added_at": now})
+    return {row["name"]: row["id"] for row in table.rows}
+
+
+class StorePipeline:
+    """Stores :class:`PostItem`, :class:`FetchStateItem` and :class:`CrawlErrorItem`."""
+
+    def __init__(
+        self, crawler: Crawler, db_path: str, batch_size: int, run_id: int | None
+    ) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.batch_size = batch_size
+        self.run_id = run_id
+        self.owns_run = run_id is None
+        self.buffer: list[Any] = []
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.db: sqlite_utils.Database | None = None
+        self.source_ids: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        settings = crawler.settings
+        run_id = settings.getint("TRENDSCOUT_RUN_ID") or None
+        pipeline = cls(
+            crawler,
+            db_path=settings.get("TRENDSCOUT_DB"),
+            batch_size=settings.getint("TRENDSCOUT_BATCH_SIZE", 200),
+            run_id=run_id,
+        )
+        crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.db_path = getattr(spider, "db_path", None) or self.db_path
+        self.db = open_db(self.db_path)
+        sources: list[Source] = list(getattr(spider, "sources", []))
+        self.source_ids = sync_sources(self.db, sources)
+        if self.owns_run:
+            self.run_id = start_run(self.db, len(sources))
+        for source in sources:
+            self.counts[source.name]  # every source gets a stats row, even with no items
+
+    def close_spider(self) -> None:
+        assert self.db is not None
+        self.flush()
+        self.write_source_stats()
+        self.db.close()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Close the crawl_runs row when this pipeline opened it (``scrapy crawl`` runs)."""
+        if self.owns_run:
+            db = open_db(self.db_path)
+            finish_run(db, self.run_id, interrupted=reason != "finished")
+            db.close()
+
+    def response_received(self, response: Response, request: Any, spider: Spider) -> None:
+        source = request.meta.get("source")
+        if source:
+            self.counts[source]["requests"] += 1
+            if response.status == 304:
+                self.counts[source]["not_modified"] += 1
+
+    # -- items ----------------------------------------------------------------------------
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, PostItem | FetchStateItem | CrawlErrorItem):
+            self.buffer.append(item)
+            if isinstance(item, CrawlErrorItem):
+                self.counts[item.source]["errors"] += 1
+            if len(self.buffer) >= self.batch_size:
+                self.flush()
+        return item
+
+    def flush(self) -> None:
+        """Write the buffered items in one transaction."""
+        if not self.buffer or self.db is None:
+            return
+        items, self.buffer = self.buffer, []
+        now = utcnow()
+        posts = [i for i in items if isinstance(i, PostItem)]
+        with self.db.atomic():
+            self._store_posts(posts, now)
+            states = [i for i in items if isinstance(i, FetchStateItem)]
+            if states:
+                self.db["fetch_state"].upsert_all(
+                    [
+                        {
+                            "url": s.url,
+                            "source_id": self.source_ids.get(s.source),
+                            "etag": s.etag,
+                            "last_modified": s.last_modified,
+                            "last_status": s.status,
+                            "last_fetched_at": now,
+                        }
+                        for s in states
+                    ],
+                    pk="url",
+                )
+            errors = [i for i in items if isinstance(i, CrawlErrorItem)]
+            if errors:
+                self.db["crawl_errors"].insert_all(
+                    {
+                        "run_id": self.run_id,
+                        "source_id": self.source_ids.get(e.source),
+                        "url": e.url,
+                        "error": e.error,
+                        "message": e.message[:2000],
+                        "occurred_at": now,
+                    }
+                    for e in errors
+                )
+
+    def _store_posts(self, posts: list[PostItem], now: str) -> None:
+        if not posts:
+            return
+        assert self.db is not None
+        rows: dict[str, dict[str, Any]] = {}
+        for post in posts:
+            pid = post_id(post.source, post.guid or post.url)
+            rows[pid] = {
+                "id": pid,
+                "source_id": self.source_ids[post.source],
+                "url": post.url,
+                "thread_url": post.thread_url,
+                "title": post.title,
+                "text": post.text,
+                "author": post.author,
+                "published_at": post.published_at,
+                "guid": post.guid,
+                "content_hash": content_hash(post.title, post.text),
+                "fetched_at": now,
+                "_source": post.source,
+            }
+        existing = {
+            row["id"]: row
+            for row in self.db.query(
+                "select id, content_hash, published_at, date_estimated, first_seen_at "
+                "from posts where id in (select value from json_each(?))",
+                [json.dumps(list(rows))],
+            )
+        }
+        write: list[dict[str, Any]] = []
+        for pid, row in rows.items():
+            source = row.pop("_source")
+            old = existing.get(pid)
+            if old is None:
+                row["first_seen_at"] = now
+                row["updated_at"] = now
+                row["date_estimated"] = int(row["published_at"] is None)
+                if row["published_at"] is None:
+                    row["published_at"] = now  # first seen: recorded by date_estimated
+                self.counts[source]["posts_new"] += 1
+                write.append(row)
+            elif old["content_hash"] != row["content_hash"]:
+                if row["published_at"] is None:
+                    row["published_at"] = old["published_at"]
+                    row["date_estimated"] = old["date_estimated"]
+                else:
+                    row["date_estimated"] = 0
+                row["updated_at"] = now
+                self.counts[source]["posts_updated"] += 1
+                write.append(row)
+            else:
+                self.counts[source]["posts_unchanged"] += 1
+        if write:
+            self.db["posts"].upsert_all(write, pk="id", alter=True)
+
+    def write_source_stats(self) -> None:
+        assert self.db is not None
+        rows = []
+        for name, counts in self.counts.items():
+            if name not in self.source_ids:
+                continue
+            stats = {k: counts.get(k, 0) for k in STAT_KEYS}
+            rows.append(
+                {
+                    "run_id": self.run_id,
+                    "source_id": self.source_ids[name],
+                    **stats,
+                    "status": source_status(stats),
+                }
+            )
+        with self.db.atomic():
+            self.db["crawl_source_stats"].upsert_all(rows, pk=("run_id", "source_id"))
+            self.db.execute(
+                "update sources set last_crawled_at = ? where id in "
+                "(select value from json_each(?))",
+                [utcnow(), json.dumps([r["source_id"] for r in rows if r["status"] != "failed"])],
+            )
+
+
+STAT_KEYS = ("requests", "not_modified", "posts_new", "posts_updated", "posts_unchanged", "errors")
+
+
+def source_status(stats: dict[str, int]) -> str:
+    """ok, not_modified (nothing new, as the server said), partial (some errors) or failed."""
+    stored = stats["posts_new"] + stats["posts_updated"] + stats["posts_unchanged"]
+    if stats["errors"] and not stored and not stats["not_modified"]:
+        return "failed"
+    if stats["errors"]:
+        return "partial"
+    if stats["not_modified"] and not stored:
+        return "not_modified"
+    if not stats["requests"]:
+        return "failed"
+    return "ok"
+
+
+def start_run(db: sqlite_utils.Database, sources: int) -> int:
+    """Record a crawl as running; an earlier run left running was killed: mark it so."""
+    db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
+    table = db["crawl_runs"]
+    table.insert({"started_at": utcnow(), "status": "running", "sources": sources})
+    return int(table.last_pk)
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int | None, *, interrupted: bool = False) -> dict:
+    """Total the per-source stats into the run row and set its outcome."""
+    totals = next(
+        db.query(
+            "select count(*) as sources, "
+            + ", ".join(f"coalesce(sum({k}), 0) as {k}" for k in STAT_KEYS)
+            + ", coalesce(sum(status = 'failed'), 0) as failed"
+            + " from crawl_source_stats where run_id = ?",
+            [run_id],
+        )
+    )
+    failed = totals.pop("failed")
+    totals.pop("not_modified")
+    if interrupted:
+        status = "interrupted"
+    elif failed and failed == totals["sources"]:
+        status = "failed"
+    elif failed or totals["errors"]:
+        status = "partial"
+    else:
+        status = "ok"
+    db["crawl_runs"].update(run_id, {**totals, "finished_at": utcnow(), "status": status})
+    return {**totals, "status": status}
+
+
