@@ -167,6 +167,10 @@ def print_crawl_summary(summary) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+# Commands that live in their own modules register here, one line each.
+# (serve, demo, analyze, digest, run, schedule)
+
+
 def main() -> None:
     cli(prog_name="trendscout")
 
