@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -54,6 +55,7 @@ class SourceSpider(scrapy.Spider):
         self.sources: list[Source] = []
         self._by_name: dict[str, Source] = {}
         self._validators: dict[str, tuple[str | None, str | None]] | None = None
+        self._state: dict[str, object] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -92,6 +94,19 @@ class SourceSpider(scrapy.Spider):
                 except sqlite3.OperationalError:
                     pass  # a database from before fetch_state: no validators yet
         return self._validators.get(url, (None, None))
+
+    def remembered(self, key: str) -> object | None:
+        """A value stored by :class:`CrawlStateItem` in an earlier run, or None."""
+        if self._state is None:
+            self._state = {}
+            if self.db_path and Path(self.db_path).exists():
+                try:
+                    with sqlite3.connect(self.db_path) as conn:
+                        rows = conn.execute("select key, value from crawl_state").fetchall()
+                    self._state = {row[0]: json.loads(row[1]) for row in rows}
+                except sqlite3.OperationalError:
+                    pass
+        return self._state.get(key)
 
     def conditional_request(
         self, source: Source, url: str, callback: Callable[..., Any], **meta: Any

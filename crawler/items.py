@@ -38,3 +38,16 @@ class CrawlErrorItem:
     url: str
     error: str  # short kind: http_404, timeout, dns, unreadable_feed, robots_disallowed, ...
     message: str
+
+
+@dataclass
+class CrawlStateItem:
+    """Something a spider remembers until the next run (JSON-serialisable ``value``).
+
+    Stored in the same transaction as the posts yielded before it, so a killed crawl
+    never remembers a thread as seen without having stored its posts.
+    """
+
+    source: str
+    key: str
+    value: object

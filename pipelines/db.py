@@ -130,6 +130,12 @@ def m001_foundation(db: sqlite_utils.Database) -> None:
         },
         pk="url",
     )
+    # What spiders remember between runs beyond validators: a thread's last-post time,
+    # a listing's newest id, a sitemap's lastmod. Key is spider-defined, value is JSON.
+    db["crawl_state"].create(
+        {"key": str, "source_id": int, "value": str, "updated_at": str},
+        pk="key",
+    )
 
 
 @MIGRATIONS()

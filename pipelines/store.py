@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spiders import Spider
 
-from crawler.items import CrawlErrorItem, FetchStateItem, PostItem
+from crawler.items import CrawlErrorItem, CrawlStateItem, FetchStateItem, PostItem
 from pipelines.config import Source
 from pipelines.db import open_db, utcnow
 
@@ -60,7 +60,7 @@ def sync_sources(db: sqlite_utils.Database, sources: list[Source]) -> dict[str, 
 
 
 class StorePipeline:
-    """Stores :class:`PostItem`, :class:`FetchStateItem` and :class:`CrawlErrorItem`."""
+    """Stores posts, fetch validators, crawl state and errors (see ``crawler.items``)."""
 
     def __init__(
         self, crawler: Crawler, db_path: str, batch_size: int, run_id: int | None
@@ -125,7 +125,7 @@ class StorePipeline:
     # -- items ----------------------------------------------------------------------------
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, PostItem | FetchStateItem | CrawlErrorItem):
+        if isinstance(item, PostItem | FetchStateItem | CrawlErrorItem | CrawlStateItem):
             self.buffer.append(item)
             if isinstance(item, CrawlErrorItem):
                 self.counts[item.source]["errors"] += 1
@@ -157,6 +157,20 @@ class StorePipeline:
                         for s in states
                     ],
                     pk="url",
+                )
+            remembered = [i for i in items if isinstance(i, CrawlStateItem)]
+            if remembered:
+                self.db["crawl_state"].upsert_all(
+                    [
+                        {
+                            "key": r.key,
+                            "source_id": self.source_ids.get(r.source),
+                            "value": json.dumps(r.value, ensure_ascii=False, default=str),
+                            "updated_at": now,
+                        }
+                        for r in remembered
+                    ],
+                    pk="key",
                 )
             errors = [i for i in items if isinstance(i, CrawlErrorItem)]
             if errors:
