@@ -38,8 +38,8 @@ class FeedSpider(SourceSpider):
             "content-type": response.headers.get("Content-Type", b"").decode("latin-1"),
         }
         parsed = feedparser.parse(io.BytesIO(response.body), response_headers=headers)
-        version = parsed.get("version") or ""
-        if not parsed.entries and (parsed.get("bozo") or not version):
+        if not parsed.entries and not parsed.get("version"):
+            # feedparser recognised no RSS/Atom/RDF at all: an HTML page, a fragment, nothing.
             reason = parsed.get("bozo_exception")
             what = "an HTML page" if _looks_like_html(response.body) else "not a feed"
             yield self.error_item(
