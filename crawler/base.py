@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -45,9 +46,13 @@ class SourceSpider(scrapy.Spider):
         config: str | None = None,
         source: str | None = None,
         db: str | None = None,
+        since: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # Backfill: fetch everything published since this ISO date, ignoring what earlier
+        # runs remembered (validators, seen threads); older posts are not stored.
+        self.since: str | None = normalise_since(since)
         self._config_path = config
         self._only = source
         self._given_sources = list(sources) if sources is not None else None
@@ -81,7 +86,9 @@ class SourceSpider(scrapy.Spider):
         return self._by_name[response.meta["source"]]
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        """ETag and Last-Modified stored for ``url`` by an earlier crawl."""
+        """ETag and Last-Modified stored for ``url`` by an earlier crawl (none when backfilling)."""
+        if self.since:
+            return (None, None)
         if self._validators is None:
             self._validators = {}
             if self.db_path and Path(self.db_path).exists():
@@ -96,7 +103,12 @@ class SourceSpider(scrapy.Spider):
         return self._validators.get(url, (None, None))
 
     def remembered(self, key: str) -> object | None:
-        """A value stored by :class:`CrawlStateItem` in an earlier run, or None."""
+        """A value stored by :class:`CrawlStateItem` in an earlier run, or None.
+
+        Always None during a ``since`` backfill, so spiders refetch what they skipped.
+        """
+        if self.since:
+            return None
         if self._state is None:
             self._state = {}
             if self.db_path and Path(self.db_path).exists():
@@ -150,6 +162,16 @@ class SourceSpider(scrapy.Spider):
             return []
         error, message = describe_failure(failure)
         return [self.error_item(source, request.url, error, message)]
+
+
+def normalise_since(value: str | None) -> str | None:
+    """``YYYY-MM-DD`` (or a full ISO time) to ISO 8601 UTC ``...Z``; ValueError if unreadable."""
+    if not value:
+        return None
+    when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def describe_failure(failure: Failure) -> tuple[str, str]:

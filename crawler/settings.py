@@ -34,6 +34,22 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
+# Waits before retries: Retry-After when sent (429/503), else base · 2^attempt seconds.
+RETRY_BACKOFF_BASE = 0.5
+RETRY_BACKOFF_MAX = 30.0
+RETRY_AFTER_MAX = 120.0  # a longer Retry-After is recorded as an error, not waited for
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SourceSettingsMiddleware": 50,  # before robots.txt (100)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlProgress": 500,
+}
+# Seconds between progress lines on stderr (0: none). `trendscout crawl` sets it.
+TRENDSCOUT_PROGRESS_INTERVAL = 0
+
 ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 300,
 }

@@ -75,7 +75,7 @@ def _tidy(text: str) -> str:
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
-    """Absolute URL with tracking parameters and the fragment removed, host lower-cased."""
+    """Absolute URL with tracking parameters removed and the host lower-cased."""
     if base:
         url = urljoin(base, url.strip())
     parts = urlsplit(url.strip())
@@ -86,7 +86,10 @@ def canonical_url(url: str, base: str | None = None) -> str:
         parts.scheme == "https" and netloc.endswith(":443")
     ):
         netloc = netloc.rsplit(":", 1)[0]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+    # The fragment stays: comment and reply permalinks (#comment-12, #p345) live there.
+    return urlunsplit(
+        (parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), parts.fragment)
+    )
 
 
 def struct_time_to_iso(value: time.struct_time | None) -> str | None:

@@ -114,14 +114,28 @@ def sources(config_path: Path, db_path: Path) -> None:
 @config_option
 @db_option
 @click.option("--source", "only", multiple=True, help="Crawl only this source (repeatable).")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Backfill: fetch everything published since DATE (YYYY-MM-DD) again, ignoring what "
+    "earlier runs remembered; older posts are not stored.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log (INFO level).")
-def crawl(config_path: Path, db_path: Path, only: tuple[str, ...], verbose: bool) -> None:
+def crawl(
+    config_path: Path, db_path: Path, only: tuple[str, ...], since: str | None, verbose: bool
+) -> None:
     """Crawl every configured source (or --source NAME) into the database.
 
-    Ends with a summary per source. Exits with code 1 when a source failed entirely.
+    Weekly runs fetch only what is new or changed. Ends with a summary per source;
+    exits with code 1 when a source failed entirely.
     """
+    from crawler.base import normalise_since
     from pipelines.crawl import run_crawl
 
+    try:
+        since = normalise_since(since)
+    except ValueError:
+        raise UsageError(f"--since {since!r} is not a date; write it as YYYY-MM-DD") from None
     config = read_config(config_path)
     for name in only:
         try:
@@ -129,7 +143,14 @@ def crawl(config_path: Path, db_path: Path, only: tuple[str, ...], verbose: bool
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
     click.echo(f"Crawling {len(only) or len(config.sources)} source(s) into {db_path} ...")
-    summary = run_crawl(config, db_path, list(only) or None, "INFO" if verbose else "WARNING")
+    summary = run_crawl(
+        config,
+        db_path,
+        list(only) or None,
+        "INFO" if verbose else "WARNING",
+        since=since,
+        progress_interval=10.0,
+    )
     print_crawl_summary(summary)
     if summary.status == "interrupted":
         raise click.ClickException("crawl interrupted; run it again to pick up where it stopped")
@@ -169,6 +190,9 @@ def print_crawl_summary(summary) -> None:  # type: ignore[no-untyped-def]
 
 # Commands that live in their own modules register here, one line each.
 # (serve, demo, analyze, digest, run, schedule)
+from pipelines.serve import serve_command  # noqa: E402
+
+cli.add_command(serve_command, "serve")
 
 
 def main() -> None:

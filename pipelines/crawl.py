@@ -80,11 +80,14 @@ def run_crawl(
     db_path: str | Path,
     only: list[str] | None = None,
     log_level: str = "WARNING",
+    since: str | None = None,
+    progress_interval: float = 0,
 ) -> CrawlSummary:
     """Crawl the configured sources (or those named in ``only``) into ``db_path``.
 
     Runs the Twisted reactor, so call it once per process (the weekly job runs it
-    as a child process).
+    as a child process). ``since`` (ISO date) backfills: everything published since
+    then is fetched again, ignoring conditional GET and remembered state.
     """
     sources = [s for s in config.sources if not only or s.name in only]
     db = open_db(db_path)
@@ -94,11 +97,12 @@ def run_crawl(
 
     settings = crawl_settings(config, db_path, run_id)
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("TRENDSCOUT_PROGRESS_INTERVAL", progress_interval, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)
     for source_type, spider in SPIDERS.items():
         chosen = [s for s in sources if s.type == source_type]
         if chosen:
-            process.crawl(spider, sources=chosen, db=str(db_path))
+            process.crawl(spider, sources=chosen, db=str(db_path), since=since)
     interrupted = False
     try:
         process.start()

@@ -234,6 +234,21 @@ def m002_findings(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m003_duplicates(db: sqlite_utils.Database) -> None:
+    """Duplicate links (see pipelines.dedupe): a repeat points at its original post."""
+    db["posts"].add_column("duplicate_of", str)  # id of the earliest post this one repeats
+    db["posts"].add_column("duplicate_kind", str)  # url | exact | near
+    db["posts"].create_index(["url"])
+    db["posts"].create_index(["duplicate_of"])
+    # MinHash LSH band keys of each post long enough to judge (see pipelines.dedupe).
+    db["lsh_bands"].create(
+        {"band": int, "value": int, "post_id": str},
+        pk=("band", "value", "post_id"),
+    )
+    db["lsh_bands"].create_index(["post_id"])
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` and bring its shape up to date.
 

@@ -24,6 +24,7 @@ from scrapy.spiders import Spider
 from crawler.items import CrawlErrorItem, CrawlStateItem, FetchStateItem, PostItem
 from pipelines.config import Source
 from pipelines.db import open_db, utcnow
+from pipelines.dedupe import DuplicateFinder
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +128,13 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PostItem | FetchStateItem | CrawlErrorItem | CrawlStateItem):
             self.buffer.append(item)
+            stats = self.crawler.stats
             if isinstance(item, CrawlErrorItem):
                 self.counts[item.source]["errors"] += 1
+                if stats is not None:
+                    stats.inc_value("trendscout/errors")
+            elif isinstance(item, PostItem) and stats is not None:
+                stats.inc_value("trendscout/posts")
             if len(self.buffer) >= self.batch_size:
                 self.flush()
         return item
@@ -139,7 +145,12 @@ class StorePipeline:
             return
         items, self.buffer = self.buffer, []
         now = utcnow()
-        posts = [i for i in items if isinstance(i, PostItem)]
+        since = getattr(self.crawler.spider, "since", None)
+        posts = [
+            i
+            for i in items
+            if isinstance(i, PostItem) and not (since and i.published_at and i.published_at < since)
+        ]
         with self.db.atomic():
             self._store_posts(posts, now)
             states = [i for i in items if isinstance(i, FetchStateItem)]
@@ -228,6 +239,7 @@ class StorePipeline:
                 self.counts[source]["posts_new"] += 1
                 write.append(row)
             elif old["content_hash"] != row["content_hash"]:
+                row["first_seen_at"] = old["first_seen_at"]
                 if row["published_at"] is None:
                     row["published_at"] = old["published_at"]
                     row["date_estimated"] = old["date_estimated"]
@@ -238,8 +250,19 @@ class StorePipeline:
                 write.append(row)
             else:
                 self.counts[source]["posts_unchanged"] += 1
-        if write:
-            self.db["posts"].upsert_all(write, pk="id", alter=True)
+        if not write:
+            return
+        self.db["posts"].upsert_all(write, pk="id", alter=True)
+        # Duplicate links once the whole batch is visible, oldest first, so a repeat within
+        # the batch finds its original and the original's own link is already written.
+        finder = DuplicateFinder(self.db)
+        keys = {row["id"]: finder.index(row["id"], row["text"]) for row in write}
+        for row in sorted(write, key=lambda r: (r["first_seen_at"], r["published_at"], r["id"])):
+            found = finder.original_of(row, keys[row["id"]])
+            self.db.execute(
+                "update posts set duplicate_of = ?, duplicate_kind = ? where id = ?",
+                [*(found or (None, None)), row["id"]],
+            )
 
     def write_source_stats(self) -> None:
         assert self.db is not None
