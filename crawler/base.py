@@ -10,6 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -180,15 +188,22 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     if failure.check(HttpError):
         status = exc.response.status
         return f"http_{status}", f"the server answered HTTP {status}"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns", "the host name could not be resolved"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", "no answer before the download timeout"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return "connection_refused", "the server refused the connection"
+    if failure.check(DownloadCancelledError) and "size" in str(exc).lower():
+        return "too_large", f"the response is larger than the size cap ({exc})"
+    if failure.check(ResponseDataLossError):
+        return "truncated", "the connection closed before the whole response arrived"
+    text = str(exc)
+    if failure.check(IgnoreRequest):
+        if "robots" in text.lower():
+            return "robots_disallowed", "robots.txt forbids this URL"
+        if "redirect" in text.lower():
+            return "redirect_loop", text
+        return "ignored", text or "the request was dropped"
     name = type(exc).__name__
-    if name == "IgnoreRequest" and "robots" in str(exc).lower():
-        return "robots_disallowed", "robots.txt forbids this URL"
-    if name == "IgnoreRequest":
-        return "ignored", str(exc) or "the request was dropped"
-    return name.lower(), str(exc) or name
+    return name.lower(), text or name

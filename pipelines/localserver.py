@@ -31,6 +31,7 @@ class Route:
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    times: int | None = None  # answer like this only so many times, then serve the file
 
 
 @dataclass
@@ -39,6 +40,7 @@ class RequestRecord:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = field(default_factory=time.monotonic)
 
 
 class LocalServer:
@@ -58,7 +60,7 @@ class LocalServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -125,13 +127,14 @@ class LocalServer:
                 self.end_headers()
                 if not head and status != 304:
                     self.wfile.write(body)
-                server._record(
-                    RequestRecord(self.command, self.path, dict(self.headers.items()), status)
-                )
+                self.record.status = status
 
             def _answer(self, head: bool) -> None:
+                # Recorded on arrival: a client that gives up early still counts.
+                self.record = RequestRecord(self.command, self.path, dict(self.headers.items()), 0)
+                server._record(self.record)
                 path = unquote(urlsplit(self.path).path)
-                route = server.routes.get(path) or server.routes.get(self.path)
+                route = server._take_route(path, self.path)
                 if route is not None:
                     if route.delay:
                         time.sleep(route.delay)
@@ -167,6 +170,16 @@ class LocalServer:
 
         return Handler
 
+    def _take_route(self, path: str, raw: str) -> Route | None:
+        with self._lock:
+            route = self.routes.get(path) or self.routes.get(raw)
+            if route is None or route.times is None:
+                return route
+            if route.times <= 0:
+                return None
+            route.times -= 1
+            return route
+
     def _file(self, path: str) -> Path | None:
         candidate = (self.root / path.lstrip("/")).resolve()
         if candidate.is_dir():
@@ -174,6 +187,15 @@ class LocalServer:
         if not candidate.is_file() or self.root not in candidate.parents:
             return None
         return candidate
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients that time out or cancel a large download hang up mid-answer: expected.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _content_type(file: Path) -> str:
