@@ -55,12 +55,16 @@ class SourceSpider(scrapy.Spider):
         source: str | None = None,
         db: str | None = None,
         since: str | None = None,
+        distributed: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         # Backfill: fetch everything published since this ISO date, ignoring what earlier
         # runs remembered (validators, seen threads); older posts are not stored.
         self.since: str | None = normalise_since(since)
+        # Several workers share one Redis queue and seen-set (scrapy-redis): start requests
+        # then go through the shared duplicate filter, so each is fetched by one worker only.
+        self.distributed = distributed
         self._config_path = config
         self._only = source
         self._given_sources = list(sources) if sources is not None else None
@@ -144,7 +148,7 @@ class SourceSpider(scrapy.Spider):
             errback=self.errback,
             headers=headers,
             meta={"source": source.name, "handle_httpstatus_list": [304], **meta},
-            dont_filter=True,
+            dont_filter=not self.distributed,
         )
 
     def fetch_state_item(self, source: Source, response: Response) -> FetchStateItem:

@@ -120,9 +120,27 @@ def sources(config_path: Path, db_path: Path) -> None:
     help="Backfill: fetch everything published since DATE (YYYY-MM-DD) again, ignoring what "
     "earlier runs remembered; older posts are not stored.",
 )
+@click.option(
+    "--workers",
+    "redis_url",
+    metavar="REDIS_URL",
+    help="Distributed crawl: share one request queue and seen-set with the other workers "
+    "started with the same Redis URL (e.g. redis://127.0.0.1:6379/0).",
+)
+@click.option(
+    "--crawl-id",
+    metavar="ID",
+    help="With --workers: the shared crawl to join (default: the sources and today's date).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log (INFO level).")
 def crawl(
-    config_path: Path, db_path: Path, only: tuple[str, ...], since: str | None, verbose: bool
+    config_path: Path,
+    db_path: Path,
+    only: tuple[str, ...],
+    since: str | None,
+    redis_url: str | None,
+    crawl_id: str | None,
+    verbose: bool,
 ) -> None:
     """Crawl every configured source (or --source NAME) into the database.
 
@@ -130,7 +148,7 @@ def crawl(
     exits with code 1 when a source failed entirely.
     """
     from crawler.base import normalise_since
-    from pipelines.crawl import run_crawl
+    from pipelines.crawl import RedisUnavailable, run_crawl
 
     try:
         since = normalise_since(since)
@@ -143,14 +161,19 @@ def crawl(
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
     click.echo(f"Crawling {len(only) or len(config.sources)} source(s) into {db_path} ...")
-    summary = run_crawl(
-        config,
-        db_path,
-        list(only) or None,
-        "INFO" if verbose else "WARNING",
-        since=since,
-        progress_interval=10.0,
-    )
+    try:
+        summary = run_crawl(
+            config,
+            db_path,
+            list(only) or None,
+            "INFO" if verbose else "WARNING",
+            since=since,
+            progress_interval=10.0,
+            redis_url=redis_url,
+            crawl_id=crawl_id,
+        )
+    except RedisUnavailable as exc:
+        raise UsageError(str(exc)) from None
     print_crawl_summary(summary)
     if summary.status == "interrupted":
         raise click.ClickException("crawl interrupted; run it again to pick up where it stopped")
@@ -193,6 +216,9 @@ def print_crawl_summary(summary) -> None:  # type: ignore[no-untyped-def]
 from pipelines.serve import serve_command  # noqa: E402
 
 cli.add_command(serve_command, "serve")
+from pipelines.demo import demo_command  # noqa: E402
+
+cli.add_command(demo_command, "demo")
 
 
 def main() -> None:

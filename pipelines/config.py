@@ -17,9 +17,45 @@ from urllib.parse import urlparse
 
 import yaml
 
+# Classic HTML forums (crawler/spiders/forum.py): the extra keys they accept, and the
+# selectors a source may set (for type forum: topic_links, post and text at least).
+FORUM_TYPES = ("phpbb", "vbulletin", "xenforo", "forum")
+FORUM_KEYS = {"selectors", "timezone", "date_order", "max_list_pages"}
+FORUM_SELECTORS = {
+    "topic_links",
+    "post",
+    "text",
+    "next_page",
+    "author",
+    "date",
+    "topic_next_page",
+    "title",
+    "permalink",
+    "topic_row",
+    "topic_marker",
+    "forum_links",
+    "remove",
+}
+FORUM_REQUIRED_SELECTORS = ("topic_links", "post", "text")
+# A selector is XPath when it starts with / or ( (also ./, ../, @ or a function such as
+# concat(); otherwise CSS.
+XPATH_START = re.compile(r"^\s*(/|\(|\.\.?/|@|[a-z][a-z-]*\()")
+
+# Sites through sitemaps, and forum/social JSON APIs (crawler/spiders/sitemap.py,
+# discourse.py, reddit.py, mastodon.py): the extra keys each accepts.
+LISTING_KEYS = {"since", "max_pages"}
+SITE_API_TYPES: dict[str, set[str]] = {
+    "sitemap": {"follow", *LISTING_KEYS},
+    "discourse": {"category", *LISTING_KEYS},
+    "reddit": {"subreddit", "comments", *LISTING_KEYS},
+    "mastodon": {"hashtag", "account", *LISTING_KEYS},
+}
+
 # Source types and the extra keys each accepts (beyond name/type/url/language/settings).
 SOURCE_TYPES: dict[str, set[str]] = {
     "feed": set(),
+    **{forum_type: FORUM_KEYS for forum_type in FORUM_TYPES},
+    **SITE_API_TYPES,
 }
 COMMON_SOURCE_KEYS = {"name", "type", "url", "language", "settings"}
 TOP_LEVEL_KEYS = {"sources", "watch", "settings", "contact"}
@@ -160,6 +196,10 @@ def parse_config(data: Any, path: Path) -> Config:
                 f"{', '.join(sorted(SOURCE_TYPES))}",
             )
         check.unknown_keys(block, COMMON_SOURCE_KEYS | SOURCE_TYPES[source_type], where_named)
+        if source_type in FORUM_TYPES:
+            _check_forum_options(check, block, source_type, where_named)
+        if source_type in SITE_API_TYPES:
+            _check_site_api_options(check, block, source_type, where_named)
         url = check.text(block, "url", where_named, required=True)
         if not _is_http_url(url):
             raise check.fail(
@@ -224,7 +264,9 @@ def parse_config(data: Any, path: Path) -> Config:
     contact = top.get("contact")
     if contact is not None:
         contact = str(contact).strip()
-        if not (_is_http_url(contact) or re.match(r"^(mailto:)?[^@\s]+@[^@\s]+\.[^@\s]+$", contact)):
+        if not (
+            _is_http_url(contact) or re.match(r"^(mailto:)?[^@\s]+@[^@\s]+\.[^@\s]+$", contact)
+        ):
             raise check.fail(
                 "contact",
                 f"{contact!r} is neither an http(s) URL nor an e-mail address; "
@@ -239,6 +281,149 @@ def parse_config(data: Any, path: Path) -> Config:
         contact=contact,
         extra=extra,
     )
+
+
+def is_xpath(selector: str) -> bool:
+    """Whether a forum selector is XPath (else it is CSS); see ``XPATH_START``."""
+    return bool(XPATH_START.match(selector))
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why ``selector`` is not a usable CSS or XPath selector, or None when it parses."""
+    from cssselect import SelectorError  # both come with Scrapy
+    from parsel import Selector
+
+    probe = Selector(text="<html><body></body></html>")
+    kind = "XPath" if is_xpath(selector) else "CSS"
+    try:
+        probe.xpath(selector) if kind == "XPath" else probe.css(selector)
+    except (ValueError, SyntaxError, SelectorError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        hint = "" if kind == "XPath" else "; XPath must start with / or ("
+        return f"{selector!r} is not a valid {kind} selector ({reason}){hint}"
+    return None
+
+
+def _check_forum_options(check: _Checker, block: dict, source_type: str, where: str) -> None:
+    raw = block.get("selectors")
+    if raw is None and source_type == "forum":
+        raise check.fail(
+            f"{where}.selectors",
+            "missing; a 'forum' source needs CSS or XPath selectors for topic_links, post "
+            "and text (phpbb, vbulletin and xenforo sources need none)",
+        )
+    if raw is not None:
+        place = f"{where}.selectors"
+        selectors = check.mapping(raw, place, "selectors such as 'post: div.post'")
+        check.unknown_keys(selectors, FORUM_SELECTORS, place)
+        for key in FORUM_REQUIRED_SELECTORS if source_type == "forum" else ():
+            if not selectors.get(key):
+                raise check.fail(f"{place}.{key}", f"missing; add a CSS or XPath '{key}:' selector")
+        for key, value in selectors.items():
+            values = value if isinstance(value, list) else [value]
+            if not values or not all(isinstance(v, str) and v.strip() for v in values):
+                raise check.fail(
+                    f"{place}.{key}", "expected a CSS or XPath selector, or a list of them"
+                )
+            for selector in values:
+                problem = selector_problem(selector)
+                if problem:
+                    raise check.fail(f"{place}.{key}", problem)
+    zone = block.get("timezone")
+    if zone is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise check.fail(
+                f"{where}.timezone",
+                f"unknown time zone {zone!r}; use an IANA name such as Europe/Warsaw, "
+                "Asia/Ho_Chi_Minh or UTC",
+            ) from None
+    order = block.get("date_order")
+    if order is not None and order not in ("dmy", "mdy", "ymd"):
+        raise check.fail(
+            f"{where}.date_order",
+            f"{order!r} is not dmy, mdy or ymd (how the board writes dates like 03/04/2024)",
+        )
+    pages = block.get("max_list_pages")
+    if pages is not None and (isinstance(pages, bool) or not isinstance(pages, int) or pages < 1):
+        raise check.fail(
+            f"{where}.max_list_pages", f"expected a whole number from 1, found {pages!r}"
+        )
+
+
+def _check_site_api_options(check: _Checker, block: dict, source_type: str, where: str) -> None:
+    since = block.get("since")
+    if since is not None and not _is_date(since):
+        raise check.fail(
+            f"{where}.since", f"{since!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-01-31"
+        )
+    pages = block.get("max_pages")
+    if pages is not None and (isinstance(pages, bool) or not isinstance(pages, int) or pages < 1):
+        raise check.fail(f"{where}.max_pages", f"expected a whole number from 1, found {pages!r}")
+    follow = block.get("follow")
+    if follow is not None:
+        patterns = follow if isinstance(follow, list) else [follow]
+        if not patterns or not all(isinstance(p, str) and p.strip() for p in patterns):
+            raise check.fail(
+                f"{where}.follow", "expected a URL pattern (regular expression) or a list of them"
+            )
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise check.fail(
+                    f"{where}.follow", f"{pattern!r} is not a valid regular expression ({exc})"
+                ) from None
+    if source_type == "reddit":
+        name = str(block.get("subreddit") or "").strip().removeprefix("/").removeprefix("r/")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}", name):
+            raise check.fail(
+                f"{where}.subreddit",
+                "missing or not a subreddit name; write e.g. 'subreddit: boardgames'"
+                if not name
+                else f"{name!r} is not a subreddit name (2-21 letters, digits or _)",
+            )
+        comments = block.get("comments")
+        if comments is not None and not isinstance(comments, bool):
+            raise check.fail(f"{where}.comments", f"expected true or false, found {comments!r}")
+    if source_type == "mastodon":
+        tag, account = block.get("hashtag"), block.get("account")
+        if (tag is None) == (account is None):
+            raise check.fail(
+                where,
+                "a mastodon source needs exactly one of 'hashtag: NAME' or 'account: USER' "
+                "(USER or USER@instance)",
+            )
+        if tag is not None and not re.fullmatch(r"#?\w+", str(tag).strip()):
+            raise check.fail(f"{where}.hashtag", f"{tag!r} is not a hashtag (letters, digits, _)")
+        if account is not None and not re.fullmatch(
+            r"@?[A-Za-z0-9_]+(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?", str(account).strip()
+        ):
+            raise check.fail(
+                f"{where}.account", f"{account!r} is not an account; write USER or USER@instance"
+            )
+    category = block.get("category")
+    if category is not None and not re.fullmatch(r"[\w-]+(/\d+)?|\d+", str(category).strip()):
+        raise check.fail(
+            f"{where}.category",
+            f"{category!r} is not a category; write its slug and id as in the forum's "
+            "address, e.g. 'category: feedback/2'",
+        )
+
+
+def _is_date(value: Any) -> bool:
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return True
+    try:
+        dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def load_config(path: str | Path) -> Config:
@@ -290,5 +475,5 @@ watch:                            # products, brands or games to track by name
 settings:                         # optional Scrapy settings for every source (politeness)
   DOWNLOAD_DELAY: 0.5
 
-contact: https://example.org/about-our-crawler   # goes into the User-Agent so site owners can reach you
+contact: https://example.org/about-our-crawler   # in the User-Agent, so site owners can reach you
 """

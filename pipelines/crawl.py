@@ -12,13 +12,19 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.base import user_agent
+from crawler.spiders.discourse import DiscourseSpider
 from crawler.spiders.feed import FeedSpider
+from crawler.spiders.sitemap import SitemapSpider
 from pipelines.config import Config, Source
 from pipelines.db import open_db
 from pipelines.store import finish_run, start_run, sync_sources
 
 # Which spider crawls which sources.yml `type:`.
-SPIDERS = {"feed": FeedSpider}
+SPIDERS = {
+    "feed": FeedSpider,
+    "sitemap": SitemapSpider,
+    "discourse": DiscourseSpider,
+}
 
 
 @dataclass
@@ -49,8 +55,11 @@ def crawl_settings(config: Config, db_path: str | Path, run_id: int | None = Non
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.update(config.settings, priority="cmdline")
-    settings.set("USER_AGENT", user_agent(settings.get("TRENDSCOUT_VERSION"), config.contact),
-                 priority="cmdline")  # fmt: skip
+    settings.set(
+        "USER_AGENT",
+        user_agent(settings.get("TRENDSCOUT_VERSION"), config.contact),
+        priority="cmdline",
+    )
     settings.set("TRENDSCOUT_DB", str(db_path), priority="cmdline")
     if run_id is not None:
         settings.set("TRENDSCOUT_RUN_ID", run_id, priority="cmdline")
@@ -82,6 +91,8 @@ def run_crawl(
     log_level: str = "WARNING",
     since: str | None = None,
     progress_interval: float = 0,
+    redis_url: str | None = None,
+    crawl_id: str | None = None,
 ) -> CrawlSummary:
     """Crawl the configured sources (or those named in ``only``) into ``db_path``.
 
@@ -90,6 +101,8 @@ def run_crawl(
     then is fetched again, ignoring conditional GET and remembered state.
     """
     sources = [s for s in config.sources if not only or s.name in only]
+    if redis_url:
+        check_redis(redis_url)
     db = open_db(db_path)
     sync_sources(db, list(config.sources))
     run_id = start_run(db, len(sources))
@@ -98,11 +111,16 @@ def run_crawl(
     settings = crawl_settings(config, db_path, run_id)
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.set("TRENDSCOUT_PROGRESS_INTERVAL", progress_interval, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    crawl_id = crawl_id or default_crawl_id(config)
+    if redis_url:
+        use_redis(settings, redis_url, crawl_id)
+    process = CrawlerProcess(settings)
     for source_type, spider in SPIDERS.items():
         chosen = [s for s in sources if s.type == source_type]
         if chosen:
-            process.crawl(spider, sources=chosen, db=str(db_path), since=since)
+            process.crawl(
+                spider, sources=chosen, db=str(db_path), since=since, distributed=bool(redis_url)
+            )
     interrupted = False
     try:
         process.start()
@@ -110,12 +128,72 @@ def run_crawl(
         interrupted = True
     finally:
         logging.getLogger("scrapy").setLevel(logging.WARNING)
+        if redis_url:
+            expire_redis_keys(redis_url, crawl_id)
 
     db = open_db(db_path)
     finish_run(db, run_id, interrupted=interrupted)
     summary = crawl_summary(db, run_id)
     db.close()
     return summary
+
+
+class RedisUnavailable(Exception):
+    """The --workers Redis server cannot be reached."""
+
+
+def default_crawl_id(config: Config) -> str:
+    """Workers started on the same UTC day for the same sources share one crawl."""
+    import datetime as dt
+    import hashlib
+
+    names = "\n".join(sorted(f"{s.name}\t{s.url}" for s in config.sources))
+    digest = hashlib.sha1(names.encode()).hexdigest()[:10]
+    return f"{digest}:{dt.datetime.now(dt.UTC):%Y-%m-%d}"
+
+
+def check_redis(redis_url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise RedisUnavailable(
+            f"cannot reach Redis at {redis_url} ({exc}); start redis-server or fix --workers"
+        ) from None
+
+
+def use_redis(settings: Settings, redis_url: str, crawl_id: str, idle_seconds: int = 5) -> None:
+    """Share the request queue and the seen-set between workers through scrapy-redis.
+
+    Keys are namespaced by ``crawl_id`` and kept after a worker ends (a worker that
+    finishes first must not clear what the others still use); they expire after a week.
+    """
+    prefix = f"trendscout:{crawl_id}:%(spider)s"
+    for name, value in {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "REDIS_URL": redis_url,
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:seen",
+        # A worker waits this long on an empty queue before it ends, so requests that
+        # another worker is about to add are not missed.
+        "SCHEDULER_IDLE_BEFORE_CLOSE": idle_seconds,
+    }.items():
+        settings.set(name, value, priority="cmdline")
+
+
+REDIS_KEY_TTL = 7 * 24 * 3600
+
+
+def expire_redis_keys(redis_url: str, crawl_id: str) -> None:
+    """Let a finished crawl's shared queue and seen-set expire after a week."""
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    for key in server.scan_iter(match=f"trendscout:{crawl_id}:*"):
+        server.expire(key, REDIS_KEY_TTL)
 
 
 def crawl_summary(db: Any, run_id: int) -> CrawlSummary:

@@ -9,7 +9,10 @@ has shipped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -79,6 +82,8 @@ def m001_foundation(db: sqlite_utils.Database) -> None:
             "started_at": str,
             "finished_at": str,
             "status": str,  # running | ok | partial | failed | interrupted
+            "host": str,  # where the crawl process ran, and its pid: a "running" row whose
+            "pid": int,  # process is gone was killed, and is marked interrupted
             "sources": int,
             "requests": int,
             "posts_new": int,
@@ -249,6 +254,50 @@ def m003_duplicates(db: sqlite_utils.Database) -> None:
     db["lsh_bands"].create_index(["post_id"])
 
 
+@MIGRATIONS()
+def m005_runs_and_outbox(db: sqlite_utils.Database) -> None:
+    """The weekly job's log (``runs``) and the digests waiting to be mailed (``outbox``)."""
+    db["runs"].create(
+        {
+            "id": int,
+            "as_of": str,  # the last day of the analysed week (YYYY-MM-DD)
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | ok | partial | failed | interrupted
+            "exit_code": int,
+            "send": int,  # 1 when the run was asked to mail the digest
+            "steps": str,  # JSON list: name, status, started_at, seconds, counts, error
+            "error": str,  # the first failure, one line
+            "program_version": str,
+            "versions": str,  # JSON: libraries and sha256 of the models/lexicons used
+            "pid": int,
+        },
+        pk="id",
+    )
+    db["runs"].create_index(["as_of"])
+    db["outbox"].create(
+        {
+            "key": str,  # idempotency key: hash of as_of + sorted recipients
+            "as_of": str,
+            "recipients": str,  # JSON list of addresses
+            "sender": str,
+            "subject": str,
+            "message": bytes,  # the exact RFC 5322 message sent (and re-sent) as is
+            "status": str,  # pending | sent
+            "created_at": str,
+            "updated_at": str,
+            "attempts": int,
+            "last_attempt_at": str,
+            "last_error": str,
+            "sent_at": str,
+            "refused": str,  # JSON: recipients the server refused when it accepted others
+            "run_id": int,
+        },
+        pk="key",
+    )
+    db["outbox"].create_index(["status"])
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` and bring its shape up to date.
 
@@ -261,10 +310,40 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA busy_timeout = 30000")
-    db.enable_wal()
+    # Two processes opening a new database at once (crawl workers) must not both migrate.
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.enable_wal()
+            ensure_db_shape(db)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     db.execute("PRAGMA foreign_keys = ON")
-    ensure_db_shape(db)
     return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that takes the write lock up front (``BEGIN IMMEDIATE``).
+
+    In WAL mode a transaction that reads and then writes fails at once with "database is
+    locked" when another process wrote in between; taking the lock first makes it wait
+    (busy_timeout) instead. Use it wherever a transaction reads before it writes.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+    else:
+        db.conn.commit()
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:

@@ -69,8 +69,9 @@ def band_keys(signature: np.ndarray) -> list[int]:
     keys = []
     for band in range(BANDS):
         chunk = signature[band * ROWS : (band + 1) * ROWS].tobytes()
-        keys.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little",
-                                   signed=True))  # fmt: skip
+        keys.append(
+            int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little", signed=True)
+        )
     return keys
 
 

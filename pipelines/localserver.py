@@ -139,16 +139,18 @@ class LocalServer:
                     if route.delay:
                         time.sleep(route.delay)
                     body = route.body if route.body is not None else b""
-                    headers = {"Content-Type": "text/plain; charset=utf-8", **route.headers}
+                    kind = "text/plain; charset=utf-8"
                     if route.body is None and route.status == 200:
                         file = server._file(path)
                         if file is not None:
-                            body = file.read_bytes()
-                            headers.setdefault("Content-Type", _content_type(file))
+                            body, kind = file.read_bytes(), _content_type(file)
+                    headers = {"Content-Type": kind, **route.headers}
                     self._send(route.status, body, headers, head)
                     return
                 if path == "/robots.txt":
-                    self._send(200, server.robots_txt.encode(), {"Content-Type": "text/plain"}, head)
+                    self._send(
+                        200, server.robots_txt.encode(), {"Content-Type": "text/plain"}, head
+                    )
                     return
                 file = server._file(path)
                 if file is None:
@@ -162,8 +164,12 @@ class LocalServer:
                     "ETag": etag,
                     "Last-Modified": formatdate(mtime, usegmt=True),
                 }
-                if _not_modified(self.headers.get("If-None-Match"),
-                                 self.headers.get("If-Modified-Since"), etag, mtime):  # fmt: skip
+                if _not_modified(
+                    self.headers.get("If-None-Match"),
+                    self.headers.get("If-Modified-Since"),
+                    etag,
+                    mtime,
+                ):
                     self._send(304, b"", headers, head)
                     return
                 self._send(200, body, headers, head)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
 import unicodedata
 from collections import Counter, defaultdict
 from typing import Any
@@ -23,7 +25,7 @@ from scrapy.spiders import Spider
 
 from crawler.items import CrawlErrorItem, CrawlStateItem, FetchStateItem, PostItem
 from pipelines.config import Source
-from pipelines.db import open_db, utcnow
+from pipelines.db import open_db, utcnow, write_transaction
 from pipelines.dedupe import DuplicateFinder
 
 logger = logging.getLogger(__name__)
@@ -41,31 +43,30 @@ def content_hash(title: str | None, text: str) -> str:
 
 
 def sync_sources(db: sqlite_utils.Database, sources: list[Source]) -> dict[str, int]:
-    """Upsert the configured sources by name; returns name → sources.id."""
-    table = db["sources"]
+    """Upsert the configured sources by name (safe with concurrent workers); name → id."""
     now = utcnow()
-    existing = {row["name"]: row for row in table.rows}
-    for source in sources:
-        row = {
-            "name": source.name,
-            "type": source.type,
-            "url": source.url,
-            "language": source.language,
-            "options": json.dumps(source.options, ensure_ascii=False, default=str),
-        }
-        if source.name in existing:
-            table.update(existing[source.name]["id"], row)
-        else:
-            table.insert({**row, "added_at": now})
-    return {row["name"]: row["id"] for row in table.rows}
+    with db.atomic():
+        for source in sources:
+            db.execute(
+                "insert into sources (name, type, url, language, options, added_at) "
+                "values (?, ?, ?, ?, ?, ?) on conflict(name) do update set type = excluded.type, "
+                "url = excluded.url, language = excluded.language, options = excluded.options",
+                [
+                    source.name,
+                    source.type,
+                    source.url,
+                    source.language,
+                    json.dumps(source.options, ensure_ascii=False, default=str),
+                    now,
+                ],
+            )
+    return {row["name"]: row["id"] for row in db["sources"].rows}
 
 
 class StorePipeline:
     """Stores posts, fetch validators, crawl state and errors (see ``crawler.items``)."""
 
-    def __init__(
-        self, crawler: Crawler, db_path: str, batch_size: int, run_id: int | None
-    ) -> None:
+    def __init__(self, crawler: Crawler, db_path: str, batch_size: int, run_id: int | None) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.batch_size = batch_size
@@ -75,6 +76,7 @@ class StorePipeline:
         self.counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.db: sqlite_utils.Database | None = None
         self.source_ids: dict[str, int] = {}
+        self.distributed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -97,6 +99,7 @@ class StorePipeline:
         self.db_path = getattr(spider, "db_path", None) or self.db_path
         self.db = open_db(self.db_path)
         sources: list[Source] = list(getattr(spider, "sources", []))
+        self.distributed = bool(getattr(spider, "distributed", False))
         self.source_ids = sync_sources(self.db, sources)
         if self.owns_run:
             self.run_id = start_run(self.db, len(sources))
@@ -151,53 +154,62 @@ class StorePipeline:
             for i in items
             if isinstance(i, PostItem) and not (since and i.published_at and i.published_at < since)
         ]
-        with self.db.atomic():
-            self._store_posts(posts, now)
-            states = [i for i in items if isinstance(i, FetchStateItem)]
-            if states:
-                self.db["fetch_state"].upsert_all(
-                    [
+        tally: dict[str, Counter[str]] = defaultdict(Counter)
+        try:
+            with write_transaction(self.db):
+                self._store_posts(posts, now, tally)
+                states = [i for i in items if isinstance(i, FetchStateItem)]
+                if states:
+                    self.db["fetch_state"].upsert_all(
+                        [
+                            {
+                                "url": s.url,
+                                "source_id": self.source_ids.get(s.source),
+                                "etag": s.etag,
+                                "last_modified": s.last_modified,
+                                "last_status": s.status,
+                                "last_fetched_at": now,
+                            }
+                            for s in states
+                        ],
+                        pk="url",
+                    )
+                remembered = [i for i in items if isinstance(i, CrawlStateItem)]
+                if remembered:
+                    self.db["crawl_state"].upsert_all(
+                        [
+                            {
+                                "key": r.key,
+                                "source_id": self.source_ids.get(r.source),
+                                "value": json.dumps(r.value, ensure_ascii=False, default=str),
+                                "updated_at": now,
+                            }
+                            for r in remembered
+                        ],
+                        pk="key",
+                    )
+                errors = [i for i in items if isinstance(i, CrawlErrorItem)]
+                if errors:
+                    self.db["crawl_errors"].insert_all(
                         {
-                            "url": s.url,
-                            "source_id": self.source_ids.get(s.source),
-                            "etag": s.etag,
-                            "last_modified": s.last_modified,
-                            "last_status": s.status,
-                            "last_fetched_at": now,
+                            "run_id": self.run_id,
+                            "source_id": self.source_ids.get(e.source),
+                            "url": e.url,
+                            "error": e.error,
+                            "message": e.message[:2000],
+                            "occurred_at": now,
                         }
-                        for s in states
-                    ],
-                    pk="url",
-                )
-            remembered = [i for i in items if isinstance(i, CrawlStateItem)]
-            if remembered:
-                self.db["crawl_state"].upsert_all(
-                    [
-                        {
-                            "key": r.key,
-                            "source_id": self.source_ids.get(r.source),
-                            "value": json.dumps(r.value, ensure_ascii=False, default=str),
-                            "updated_at": now,
-                        }
-                        for r in remembered
-                    ],
-                    pk="key",
-                )
-            errors = [i for i in items if isinstance(i, CrawlErrorItem)]
-            if errors:
-                self.db["crawl_errors"].insert_all(
-                    {
-                        "run_id": self.run_id,
-                        "source_id": self.source_ids.get(e.source),
-                        "url": e.url,
-                        "error": e.error,
-                        "message": e.message[:2000],
-                        "occurred_at": now,
-                    }
-                    for e in errors
-                )
+                        for e in errors
+                    )
+        except Exception:
+            # Not stored: keep the items for the next flush (the feed's validators were not
+            # stored either, so an aborted crawl refetches them next time).
+            self.buffer[:0] = items
+            raise
+        for source, counts in tally.items():
+            self.counts[source].update(counts)
 
-    def _store_posts(self, posts: list[PostItem], now: str) -> None:
+    def _store_posts(self, posts: list[PostItem], now: str, tally: dict[str, Counter[str]]) -> None:
         if not posts:
             return
         assert self.db is not None
@@ -236,7 +248,7 @@ class StorePipeline:
                 row["date_estimated"] = int(row["published_at"] is None)
                 if row["published_at"] is None:
                     row["published_at"] = now  # first seen: recorded by date_estimated
-                self.counts[source]["posts_new"] += 1
+                tally[source]["posts_new"] += 1
                 write.append(row)
             elif old["content_hash"] != row["content_hash"]:
                 row["first_seen_at"] = old["first_seen_at"]
@@ -246,10 +258,10 @@ class StorePipeline:
                 else:
                     row["date_estimated"] = 0
                 row["updated_at"] = now
-                self.counts[source]["posts_updated"] += 1
+                tally[source]["posts_updated"] += 1
                 write.append(row)
             else:
-                self.counts[source]["posts_unchanged"] += 1
+                tally[source]["posts_unchanged"] += 1
         if not write:
             return
         self.db["posts"].upsert_all(write, pk="id", alter=True)
@@ -271,6 +283,8 @@ class StorePipeline:
             if name not in self.source_ids:
                 continue
             stats = {k: counts.get(k, 0) for k in STAT_KEYS}
+            if self.distributed and not any(stats.values()):
+                continue  # another worker crawled this source
             rows.append(
                 {
                     "run_id": self.run_id,
@@ -279,7 +293,7 @@ class StorePipeline:
                     "status": source_status(stats),
                 }
             )
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["crawl_source_stats"].upsert_all(rows, pk=("run_id", "source_id"))
             self.db.execute(
                 "update sources set last_crawled_at = ? where id in "
@@ -306,11 +320,36 @@ def source_status(stats: dict[str, int]) -> str:
 
 
 def start_run(db: sqlite_utils.Database, sources: int) -> int:
-    """Record a crawl as running; an earlier run left running was killed: mark it so."""
-    db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
+    """Record a crawl as running. Runs left "running" by a process that is gone on this
+    host were killed: they are marked interrupted (other live workers are left alone)."""
+    host = socket.gethostname()
     table = db["crawl_runs"]
-    table.insert({"started_at": utcnow(), "status": "running", "sources": sources})
-    return int(table.last_pk)
+    with write_transaction(db):
+        for row in db.query("select id, host, pid from crawl_runs where status = 'running'"):
+            if row["host"] == host and not _alive(row["pid"]):
+                table.update(row["id"], {"status": "interrupted"})
+        table.insert(
+            {
+                "started_at": utcnow(),
+                "status": "running",
+                "sources": sources,
+                "host": host,
+                "pid": os.getpid(),
+            }
+        )
+        return int(table.last_pk)
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int | None, *, interrupted: bool = False) -> dict:
@@ -336,5 +375,3 @@ def finish_run(db: sqlite_utils.Database, run_id: int | None, *, interrupted: bo
         status = "ok"
     db["crawl_runs"].update(run_id, {**totals, "finished_at": utcnow(), "status": status})
     return {**totals, "status": status}
-
-

@@ -22,7 +22,9 @@ ARTIFACTS = REPO / "test-artifacts"
 @pytest.fixture
 def shared_corpus() -> Path:
     if not SHARED_CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (../shared/corpus beside the clone)")
+        pytest.skip(
+            f"shared corpus not found at {SHARED_CORPUS} (../shared/corpus beside the clone)"
+        )
     return SHARED_CORPUS
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipelines.config import EXAMPLE_CONFIG, ConfigError, load_config, parse_config
-import yaml
+
+ONE = "sources:\n  - name: A\n    type: feed\n    url: https://a.example/\n"
 
 GOOD = """
 sources:
@@ -72,15 +74,15 @@ def test_init_example_is_valid(tmp_path: Path) -> None:
         ("", "the file is empty"),
         ("watch: []\n", "sources: missing"),
         (
-            "sources:\n  - name: A\n    type: feed\n    url: https://a.example/\n    langauge: pl\n",
+            ONE + "    langauge: pl\n",
             "sources[0] (A).langauge: unknown key (did you mean 'language'?)",
         ),
         (
-            "sources:\n  - name: A\n    type: feed\n    url: https://a.example/\n    language: polish\n",
+            ONE + "    language: polish\n",
             "'polish' is not a two-letter ISO 639-1 code",
         ),
         (
-            "sources:\n  - name: A\n    type: feed\n    url: https://a.example/\nsettings:\n  delay: 1\n",
+            ONE + "settings:\n  delay: 1\n",
             "settings.delay: Scrapy setting names are UPPER_CASE",
         ),
         (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -17,7 +16,9 @@ from pipelines.localserver import LocalServer
 from tests.conftest import SHARED_CORPUS, run_trendscout
 
 FEEDS_DIR = SHARED_CORPUS / "feeds"
-FEED_FILES = sorted(p.name for p in FEEDS_DIR.glob("*") if p.is_file()) if FEEDS_DIR.is_dir() else []
+FEED_FILES = (
+    sorted(p.name for p in FEEDS_DIR.glob("*") if p.is_file()) if FEEDS_DIR.is_dir() else []
+)
 
 # Not feeds at all: HTML pages, fragments or empty documents served at a feed URL.
 UNREADABLE = {
@@ -53,7 +54,9 @@ CONTAINS = {
 @pytest.fixture(scope="module")
 def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite_utils.Database]:
     if not FEEDS_DIR.is_dir():
-        pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (../shared/corpus beside the clone)")
+        pytest.skip(
+            f"shared corpus not found at {SHARED_CORPUS} (../shared/corpus beside the clone)"
+        )
     tmp = tmp_path_factory.mktemp("corpus")
     with LocalServer(FEEDS_DIR) as server:
         lines = ["sources:"]

@@ -39,8 +39,9 @@ def make_feeds(root: Path, count: int, items: int) -> list[str]:
     return names
 
 
-def write_config(path: Path, server: LocalServer, entries: list[tuple[str, str, str]],
-                 settings: str = "") -> Path:  # fmt: skip
+def write_config(
+    path: Path, server: LocalServer, entries: list[tuple[str, str, str]], settings: str = ""
+) -> Path:
     lines = ["sources:"]
     for name, file, extra in entries:
         lines.append(f"  - {{name: {name}, type: feed, url: '{server.url(file)}'{extra}}}")
@@ -65,15 +66,21 @@ def test_timeouts_redirect_loops_and_huge_pages_are_recorded(tmp_path: Path, ser
     server.routes["/slow.xml"] = Route(delay=3.0, body=b"<rss/>")
     server.routes["/loop.xml"] = Route(status=302, headers={"Location": "/loop.xml"})
     server.routes["/huge.xml"] = Route(body=b"<rss>" + b"x" * (2 * 1024 * 1024) + b"</rss>")
-    server.routes["/badjson.xml"] = Route(body=b"\xff\xfe\x00garbage{{{", headers={
-        "Content-Type": "application/rss+xml; charset=utf-8"})  # fmt: skip
-    config = write_config(tmp_path / "sources.yml", server, [
-        ("good", "site0.xml", ""),
-        ("slow", "slow.xml", ", settings: {DOWNLOAD_TIMEOUT: 1, RETRY_TIMES: 0}"),
-        ("loop", "loop.xml", ""),
-        ("huge", "huge.xml", ", settings: {DOWNLOAD_MAXSIZE: 1048576}"),
-        ("garbage", "badjson.xml", ""),
-    ])  # fmt: skip
+    server.routes["/badjson.xml"] = Route(
+        body=b"\xff\xfe\x00garbage{{{",
+        headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+    )
+    config = write_config(
+        tmp_path / "sources.yml",
+        server,
+        [
+            ("good", "site0.xml", ""),
+            ("slow", "slow.xml", ", settings: {DOWNLOAD_TIMEOUT: 1, RETRY_TIMES: 0}"),
+            ("loop", "loop.xml", ""),
+            ("huge", "huge.xml", ", settings: {DOWNLOAD_MAXSIZE: 1048576}"),
+            ("garbage", "badjson.xml", ""),
+        ],
+    )
     result = run_trendscout("crawl", "-c", str(config), "--db", str(tmp_path / "t.db"))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -86,10 +93,19 @@ def test_timeouts_redirect_loops_and_huge_pages_are_recorded(tmp_path: Path, ser
     assert len(server.requests_for("/slow.xml")) == 1  # RETRY_TIMES: 0 for that source
     db = sqlite_utils.Database(tmp_path / "t.db")
     assert db["posts"].count == 3
-    stats = {r["name"]: r["status"] for r in db.query(
-        "select s.name, c.status from crawl_source_stats c join sources s on s.id = c.source_id")}
-    assert stats == {"good": "ok", "slow": "failed", "loop": "failed", "huge": "failed",
-                     "garbage": "failed"}  # fmt: skip
+    stats = {
+        r["name"]: r["status"]
+        for r in db.query(
+            "select s.name, c.status from crawl_source_stats c join sources s on s.id = c.source_id"
+        )
+    }
+    assert stats == {
+        "good": "ok",
+        "slow": "failed",
+        "loop": "failed",
+        "huge": "failed",
+        "garbage": "failed",
+    }
 
 
 def test_429_retry_after_is_honoured(tmp_path: Path, serve_dir) -> None:
@@ -123,16 +139,18 @@ def posts_of(db_path: Path) -> set[tuple[str, str]]:
         return set(conn.execute("select id, content_hash from posts").fetchall())
 
 
-def test_sigkill_at_any_moment_then_resume_gives_the_same_posts(
-    tmp_path: Path, serve_dir
-) -> None:
+def test_sigkill_at_any_moment_then_resume_gives_the_same_posts(tmp_path: Path, serve_dir) -> None:
     names = make_feeds(tmp_path / "site", 24, 15)
     server = serve_dir(tmp_path / "site")
     for name in names:  # slow enough that the kill lands mid-crawl
         server.routes[f"/{name}.xml"] = Route(delay=0.25)
     entries = [(name, f"{name}.xml", "") for name in names]
-    config = write_config(tmp_path / "sources.yml", server, entries,
-                          ", CONCURRENT_REQUESTS_PER_DOMAIN: 2, TRENDSCOUT_BATCH_SIZE: 20")  # fmt: skip
+    config = write_config(
+        tmp_path / "sources.yml",
+        server,
+        entries,
+        ", CONCURRENT_REQUESTS_PER_DOMAIN: 2, TRENDSCOUT_BATCH_SIZE: 20",
+    )
 
     reference = tmp_path / "reference.db"
     assert run_trendscout("crawl", "-c", str(config), "--db", str(reference)).returncode == 0
@@ -142,17 +160,31 @@ def test_sigkill_at_any_moment_then_resume_gives_the_same_posts(
     killed = tmp_path / "killed.db"
     for wait_for_posts in (1, 150):  # kill early, then again in the middle of the resumed run
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "crawl", "-c", str(config), "--db", str(killed)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "crawl",
+                "-c",
+                str(config),
+                "--db",
+                str(killed),
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONPATH": str(REPO)},
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.05)
             if killed.exists():
                 try:
                     with sqlite3.connect(killed, timeout=1) as conn:
-                        if conn.execute("select count(*) from posts").fetchone()[0] >= wait_for_posts:
+                        if (
+                            conn.execute("select count(*) from posts").fetchone()[0]
+                            >= wait_for_posts
+                        ):
                             break
                 except sqlite3.OperationalError:
                     continue
@@ -166,4 +198,6 @@ def test_sigkill_at_any_moment_then_resume_gives_the_same_posts(
     db = sqlite_utils.Database(killed)
     statuses = [r["status"] for r in db["crawl_runs"].rows_where(order_by="id")]
     assert statuses == ["interrupted", "interrupted", "ok"]
-    assert db.execute("select count(*) from posts where duplicate_of is not null").fetchone()[0] == 0
+    assert (
+        db.execute("select count(*) from posts where duplicate_of is not null").fetchone()[0] == 0
+    )

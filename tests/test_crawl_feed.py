@@ -214,10 +214,24 @@ def test_scrapy_crawl_works_from_the_repo_root(tmp_path: Path, site: LocalServer
 
     config = write_sources(tmp_path / "sources.yml", site, {"forum": "forum_rdf.xml"})
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "feed", "-a", f"config={config}",
-         "-a", f"db={tmp_path / 's.db'}", "-s", "LOG_LEVEL=WARNING"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "feed",
+            "-a",
+            f"config={config}",
+            "-a",
+            f"db={tmp_path / 's.db'}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     db = sqlite_utils.Database(tmp_path / "s.db")
     assert db["posts"].count == 1

@@ -11,13 +11,37 @@ from pipelines.db import MIGRATIONS, open_db
 
 def test_new_database_has_every_table(tmp_path: Path) -> None:
     db = open_db(tmp_path / "t.db")
-    expected = {"sources", "posts", "crawl_runs", "crawl_source_stats", "crawl_errors",
-                "fetch_state", "crawl_state", "topics", "post_topics", "topic_weeks", "trends",
-                "post_segments", "audience_shifts", "analysis_runs"}  # fmt: skip
+    expected = {
+        "sources",
+        "posts",
+        "crawl_runs",
+        "crawl_source_stats",
+        "crawl_errors",
+        "fetch_state",
+        "crawl_state",
+        "topics",
+        "post_topics",
+        "topic_weeks",
+        "trends",
+        "post_segments",
+        "audience_shifts",
+        "analysis_runs",
+    }
     assert expected <= set(db.table_names())
     assert db["posts"].detect_fts() == "posts_fts"
-    assert {"id", "source_id", "url", "thread_url", "title", "text", "author", "published_at",
-            "lang", "content_hash", "fetched_at"} <= set(db["posts"].columns_dict)  # fmt: skip
+    assert {
+        "id",
+        "source_id",
+        "url",
+        "thread_url",
+        "title",
+        "text",
+        "author",
+        "published_at",
+        "lang",
+        "content_hash",
+        "fetched_at",
+    } <= set(db["posts"].columns_dict)
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
@@ -37,8 +61,15 @@ def test_old_database_is_upgraded_in_place_and_keeps_its_posts(tmp_path: Path) -
     MIGRATIONS.apply(old, stop_before=second)  # a database from the first release
     assert [m.name for m in MIGRATIONS.applied(old)] == [first]
     old["sources"].insert({"id": 1, "name": "blog", "type": "feed", "url": "https://a.example/"})
-    old["posts"].insert({"id": "p1", "source_id": 1, "url": "https://a.example/1",
-                         "title": "Hello", "text": "kept across upgrades"})  # fmt: skip
+    old["posts"].insert(
+        {
+            "id": "p1",
+            "source_id": 1,
+            "url": "https://a.example/1",
+            "title": "Hello",
+            "text": "kept across upgrades",
+        }
+    )
     old.close()
 
     db = open_db(path)

@@ -44,14 +44,21 @@ def test_syndicated_copies_link_to_the_original(tmp_path: Path, serve_dir) -> No
     )
     db_path = tmp_path / "t.db"
     # The original is crawled first, the aggregator later, as in real life.
-    assert run_trendscout("crawl", "-c", str(config), "--db", str(db_path),
-                          "--source", "original").returncode == 0  # fmt: skip
+    assert (
+        run_trendscout(
+            "crawl", "-c", str(config), "--db", str(db_path), "--source", "original"
+        ).returncode
+        == 0
+    )
     result = run_trendscout("crawl", "-c", str(config), "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     db = sqlite_utils.Database(db_path)
     rows = {(r["title"], r["url"]): r for r in db["posts"].rows}
-    original = next(r for r in rows.values() if r["url"] == "http://original.example.com/handhelds"
-                    and r["source_id"] == 1)  # fmt: skip
+    original = next(
+        r
+        for r in rows.values()
+        if r["url"] == "http://original.example.com/handhelds" and r["source_id"] == 1
+    )
     assert original["duplicate_of"] is None
     by_title = {title: r for (title, _), r in rows.items()}
     teaser = by_title["Handheld consoles are back (teaser)"]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from tests.conftest import REPO
 
-ORCHESTRATION = {"pipelines.cli", "pipelines.crawl", "pipelines.analyze", "pipelines.digest",
-                 "pipelines.run", "pipelines.demo", "pipelines.serve", "pipelines.schedule"}  # fmt: skip
+ORCHESTRATION = {
+    "pipelines.cli",
+    "pipelines.crawl",
+    "pipelines.analyze",
+    "pipelines.digest",
+    "pipelines.run",
+    "pipelines.demo",
+    "pipelines.serve",
+    "pipelines.schedule",
+}
 
 
 def imports_of(package: str) -> dict[str, set[str]]:
