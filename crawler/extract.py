@@ -182,6 +182,14 @@ def utc_iso(value: str | int | float | dt.datetime | dt.date | None) -> str | No
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def later_of(*dates: object) -> str | None:
+    """The latest of several dates (any shape ``utc_iso`` reads), as ISO UTC; None if none.
+
+    Spiders use it for the effective ``since``: a source's own and a backfill's.
+    """
+    return max(filter(None, (utc_iso(d) for d in dates)), default=None)  # type: ignore[arg-type]
+
+
 def _parse_iso(text: str) -> dt.datetime | None:
     if not text:
         return None
@@ -219,6 +227,19 @@ def load_json(body: bytes, expect: type = dict) -> Any:
             f"expected a JSON {_json_kind(expect)}, found a JSON {_json_kind(type(data))}"
         )
     return data
+
+
+# What reading an API answer can raise: not JSON, or JSON of another shape.
+JSON_PROBLEMS = (MalformedJSON, KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def json_problem(exc: Exception, api: str = "the expected API") -> str:
+    """A one-line reason for an exception from ``JSON_PROBLEMS``."""
+    if isinstance(exc, MalformedJSON):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return f"the JSON has no {exc.args[0]!r}: not an answer from {api}"
+    return f"unexpected JSON shape for {api} ({type(exc).__name__}: {exc})"
 
 
 def _json_kind(kind: type) -> str:

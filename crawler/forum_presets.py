@@ -31,6 +31,7 @@ class ForumPreset:
     topic_row: Selectors = ()  # one element per topic; empty: rows are guessed around links
     topic_links: Selectors = ()  # the topic's first-page link (within its row)
     topic_marker: Selectors = ()  # ALL of these, joined: changes when the topic gains posts
+    topic_date: Selectors = ()  # the topic's last-post time (skips old topics under `since`)
     next_page: Selectors = NEXT_LINK  # the next page of the topic list
     forum_links: Selectors = ()  # sub-forums (and forums of a board index) to crawl too
     # Topic pages
@@ -64,6 +65,7 @@ PHPBB3 = ForumPreset(
         'dd.lastpost a[href*="p="]::attr(href)',
         "dd.lastpost time::attr(datetime)",
     ),
+    topic_date=("dd.lastpost time", "dd.lastpost span"),
     next_page=(
         '//div[contains(@class, "pagination")]//a[@rel="next"]',
         '//div[contains(@class, "pagination")]//li[contains(@class, "next")]/a',
@@ -94,9 +96,10 @@ XENFORO2 = ForumPreset(
         ".structItem-cell--latest time::attr(data-time)",
         './/div[contains(@class, "structItem-cell--meta")]/dl[1]/dd/text()',
     ),
+    topic_date=(".structItem-cell--latest time",),
     next_page=("a.pageNav-jump--next", 'link[rel="next"]'),
     forum_links=(".node-title a", "a.subNodeLink"),
-    title=("h1.p-title-value",),
+    title=('//h1[contains(@class, "p-title-value")]/text()[normalize-space()]', "h1.p-title-value"),
     post=("article.message--post",),
     author=("@data-author", ".message-name .username"),
     date=("header.message-attribution time", ".message-attribution time"),
@@ -125,6 +128,7 @@ VBULLETIN5 = ForumPreset(
         "td.cell-lastpost a.go-to-last-post::attr(href)",
         "td.cell-lastpost::attr(data-lastpost-timestamp)",
     ),
+    topic_date=("td.cell-lastpost::attr(data-lastpost-timestamp)", "td.cell-lastpost .post-date"),
     next_page=(
         "a.js-pagenav-next-button:not(.h-hide-imp)",
         'link[rel="next"]',
@@ -157,6 +161,7 @@ VBULLETIN4 = ForumPreset(
         "ul.threadstats li:first-child",
         "dl.threadlastpost a.lastpostdate::attr(href)",
     ),
+    topic_date=("dl.threadlastpost dd:last-child",),
     next_page=('span.prev_next a[rel="next"]', 'a[rel="next"]'),
     forum_links=("h2.forumtitle a", "ol.subforumlist a"),
     title=("span.threadtitle a", "span.threadtitle"),
@@ -244,17 +249,37 @@ JUST_NOW_WORDS = (
 AGO_WORDS = ("ago", "vor ", "temu", "trước")
 # Unit word stems → seconds ("vor 2 Tagen", "3 dni temu", "5 phút trước").
 AGO_UNITS: tuple[tuple[str, int], ...] = (
-    ("sec", 1), ("sekund", 1), ("giây", 1),
-    ("min", 60), ("phút", 60),
-    ("hour", 3600), ("hr", 3600), ("stunde", 3600), ("godzin", 3600), ("giờ", 3600),
-    ("day", 86400), ("tag", 86400), ("dni", 86400), ("dzień", 86400), ("ngày", 86400),
-    ("week", 604800), ("woche", 604800), ("tydzień", 604800), ("tygodni", 604800),
+    ("sec", 1),
+    ("sekund", 1),
+    ("giây", 1),
+    ("min", 60),
+    ("phút", 60),
+    ("hour", 3600),
+    ("hr", 3600),
+    ("stunde", 3600),
+    ("godzin", 3600),
+    ("giờ", 3600),
+    ("day", 86400),
+    ("tag", 86400),
+    ("dni", 86400),
+    ("dzień", 86400),
+    ("ngày", 86400),
+    ("week", 604800),
+    ("woche", 604800),
+    ("tydzień", 604800),
+    ("tygodni", 604800),
     ("tuần", 604800),
-    ("month", 2592000), ("monat", 2592000), ("miesiąc", 2592000), ("miesięc", 2592000),
+    ("month", 2592000),
+    ("monat", 2592000),
+    ("miesiąc", 2592000),
+    ("miesięc", 2592000),
     ("tháng", 2592000),
-    ("year", 31536000), ("jahr", 31536000), ("rok", 31536000), ("lat", 31536000),
+    ("year", 31536000),
+    ("jahr", 31536000),
+    ("rok", 31536000),
+    ("lat", 31536000),
     ("năm", 31536000),
-)  # fmt: skip
+)
 # Number words meaning "one" in "an hour ago", "vor einer Stunde", "godzinę temu".
 ONE_WORDS = ("a", "an", "one", "ein", "eine", "einer", "einem", "einen")
 # 12-hour clock markers, including Vietnamese SA (sáng) / CH (chiều).

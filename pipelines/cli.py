@@ -219,6 +219,21 @@ cli.add_command(serve_command, "serve")
 from pipelines.demo import demo_command  # noqa: E402
 
 cli.add_command(demo_command, "demo")
+from pipelines.digest import digest_command  # noqa: E402
+
+cli.add_command(digest_command, "digest")
+from pipelines.mail import outbox_command  # noqa: E402
+
+cli.add_command(outbox_command, "outbox")
+from pipelines.run import run_command  # noqa: E402
+
+cli.add_command(run_command, "run")
+from pipelines.schedule import schedule_command  # noqa: E402
+
+cli.add_command(schedule_command, "schedule")
+from pipelines.analyze import analyze_command  # noqa: E402
+
+cli.add_command(analyze_command, "analyze")
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import yaml
 # Classic HTML forums (crawler/spiders/forum.py): the extra keys they accept, and the
 # selectors a source may set (for type forum: topic_links, post and text at least).
 FORUM_TYPES = ("phpbb", "vbulletin", "xenforo", "forum")
-FORUM_KEYS = {"selectors", "timezone", "date_order", "max_list_pages"}
+FORUM_KEYS = {"selectors", "timezone", "date_order", "max_list_pages", "since"}
 FORUM_SELECTORS = {
     "topic_links",
     "post",
@@ -33,6 +33,7 @@ FORUM_SELECTORS = {
     "permalink",
     "topic_row",
     "topic_marker",
+    "topic_date",
     "forum_links",
     "remove",
 }
@@ -351,6 +352,11 @@ def _check_forum_options(check: _Checker, block: dict, source_type: str, where: 
     if pages is not None and (isinstance(pages, bool) or not isinstance(pages, int) or pages < 1):
         raise check.fail(
             f"{where}.max_list_pages", f"expected a whole number from 1, found {pages!r}"
+        )
+    since = block.get("since")
+    if since is not None and not _is_date(since):
+        raise check.fail(
+            f"{where}.since", f"{since!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-01-31"
         )
 
 

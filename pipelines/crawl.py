@@ -14,6 +14,9 @@ from scrapy.settings import Settings
 from crawler.base import user_agent
 from crawler.spiders.discourse import DiscourseSpider
 from crawler.spiders.feed import FeedSpider
+from crawler.spiders.forum import ForumSpider
+from crawler.spiders.mastodon import MastodonSpider
+from crawler.spiders.reddit import RedditSpider
 from crawler.spiders.sitemap import SitemapSpider
 from pipelines.config import Config, Source
 from pipelines.db import open_db
@@ -24,6 +27,11 @@ SPIDERS = {
     "feed": FeedSpider,
     "sitemap": SitemapSpider,
     "discourse": DiscourseSpider,
+    "reddit": RedditSpider,
+    "mastodon": MastodonSpider,
+    # One spider class for the classic forums; each source has one type, so none is
+    # crawled twice (each type's sources go to their own crawler).
+    **{forum_type: ForumSpider for forum_type in ForumSpider.source_types},
 }
 
 

@@ -298,6 +298,21 @@ def m005_runs_and_outbox(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["status"])
 
 
+@MIGRATIONS()
+def m003_analysis(db: sqlite_utils.Database) -> None:
+    """What analysis caches per post, searchable Chinese, and more figures per trend."""
+    db["posts"].add_column("tokens", str)  # tab-separated analysis tokens (pipelines.analyze)
+    db["posts"].add_column("tokens_hash", str)  # content_hash the tokens were made from
+    db["posts"].add_column("search_text", str)  # segmented text (Chinese) for full-text search
+    db["posts"].enable_fts(
+        ["title", "text", "search_text"], create_triggers=True, tokenize="unicode61", replace=True
+    )
+    db["trends"].add_column("p_adjusted", float)  # Benjamini–Hochberg q within kind
+    db["trends"].add_column("expected", float)  # authors expected this week from the baseline
+    db["trends"].add_column("recent_posts", int)  # posts this week (recent_count is authors)
+    db["post_topics"].create_index(["post_id"])
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` and bring its shape up to date.
 

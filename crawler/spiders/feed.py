@@ -3,6 +3,11 @@
 Run from the repo root as ``scrapy crawl feed -a config=sources.yml [-a source=NAME]
 [-a db=trendscout.db]``, or through ``trendscout crawl``. A feed that cannot be read is
 recorded in ``crawl_errors``; the other sources still run.
+
+Autodiscovery: when ``url:`` is a web page (a site's home page) rather than a feed, the
+feeds it announces with ``<link rel="alternate" type="application/rss+xml">`` (or
+atom/rdf) are crawled instead, and remembered, so the page answering 304 next time
+still leads to them.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ import hashlib
 import io
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
+from parsel import Selector
 from scrapy.http import Response
 
 from crawler.base import SourceSpider
-from crawler.items import FetchStateItem, PostItem
+from crawler.items import CrawlStateItem, PostItem
 from crawler.text import canonical_url, html_to_text, struct_time_to_iso
+from pipelines.config import Source
 
 
 class FeedSpider(SourceSpider):
@@ -32,6 +40,9 @@ class FeedSpider(SourceSpider):
         source = self.source_of(response)
         if response.status == 304:
             self.crawler.stats.inc_value(f"trendscout/not_modified/{source.name}")
+            discovered = self.remembered(_discovered_key(source.name, response.url))
+            if isinstance(discovered, list) and not response.meta.get("discovered_from"):
+                yield from self._discovered_requests(source, response.url, discovered)
             return
         headers = {
             "content-location": response.url,
@@ -40,8 +51,18 @@ class FeedSpider(SourceSpider):
         parsed = feedparser.parse(io.BytesIO(response.body), response_headers=headers)
         if not parsed.entries and not parsed.get("version"):
             # feedparser recognised no RSS/Atom/RDF at all: an HTML page, a fragment, nothing.
+            html = _looks_like_html(response.body)
+            if html and not response.meta.get("discovered_from"):
+                feeds = discover_feeds(response)
+                if feeds:
+                    yield from self._discovered_requests(source, response.url, feeds)
+                    yield CrawlStateItem(
+                        source.name, _discovered_key(source.name, response.url), feeds
+                    )
+                    yield self.fetch_state_item(source, response)
+                    return
             reason = parsed.get("bozo_exception")
-            what = "an HTML page" if _looks_like_html(response.body) else "not a feed"
+            what = "an HTML page without feed links" if html else "not a feed"
             yield self.error_item(
                 source,
                 response.url,
@@ -61,6 +82,12 @@ class FeedSpider(SourceSpider):
             if item is not None:
                 yield item
         yield self.fetch_state_item(source, response)
+
+    def _discovered_requests(self, source: Source, page_url: str, feeds: list) -> Iterator[Any]:
+        for feed in feeds:
+            yield self.conditional_request(
+                source, str(feed), callback=self.parse_feed, discovered_from=page_url
+            )
 
     def entry_to_item(self, source_name: str, entry: Any, feed_url: str) -> PostItem | None:
         """One feed entry to a post: full content over summary, links absolute, dates UTC."""
@@ -110,6 +137,33 @@ def _first_author(entry: Any) -> str | None:
         if name:
             return str(name)
     return entry.get("dc_creator") or None
+
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+MAX_DISCOVERED_FEEDS = 5
+
+
+def discover_feeds(response: Response) -> list[str]:
+    """Feed URLs a web page announces with ``<link rel="alternate" type="...rss+xml">``.
+
+    At most ``MAX_DISCOVERED_FEEDS``, in page order (the site's main feed comes first on
+    WordPress and most CMSs), absolute, without duplicates or the page itself.
+    """
+    text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    feeds: list[str] = []
+    for link in Selector(text=text).xpath("//link[@href]"):
+        rel = (link.attrib.get("rel") or "").lower().split()
+        kind = (link.attrib.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" not in rel or kind not in FEED_TYPES:
+            continue
+        url = urljoin(response.url, link.attrib["href"].strip())
+        if url != response.url and url not in feeds:
+            feeds.append(url)
+    return feeds[:MAX_DISCOVERED_FEEDS]
+
+
+def _discovered_key(source_name: str, page_url: str) -> str:
+    return f"feed:{source_name}:discovered:{page_url}"
 
 
 def _looks_like_html(body: bytes) -> bool:

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,9 +35,11 @@ import lxml.html
 import scrapy
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from crawler.base import SourceSpider
+from crawler.extract import later_of
 from crawler.forum_presets import (
     AGO_UNITS,
     AGO_WORDS,
@@ -108,7 +110,7 @@ def href_of(item: Selector) -> str | None:
     return href.strip() if href and href.strip() else None
 
 
-def usable_link(href: str | None) -> bool:
+def usable_link(href: str | None) -> TypeGuard[str]:
     """A link worth following: not empty, not a same-page anchor, script or mail link."""
     return href is not None and not href.startswith(("#", "javascript:", "mailto:"))
 
@@ -385,6 +387,7 @@ class TopicRow:
     url: str  # first page, canonical
     title: str
     marker: str  # changes when the topic gains posts ("" when unknown)
+    last_post: str | None = None  # ISO UTC, when the list shows it
 
 
 @dataclass
@@ -422,7 +425,7 @@ def next_link(root: Selector, selectors: Selectors, page_url: str) -> str | None
     for item in first_match(root, selectors):
         href = href_of(item)
         if usable_link(href):
-            url = forum_url(href, page_url)  # type: ignore[arg-type]
+            url = forum_url(href, page_url)
             if url != forum_url(page_url, page_url):
                 return url
     return None
@@ -434,8 +437,11 @@ def _row_of(link: Selector) -> Selector:
     return row[0] if row else link
 
 
-def parse_topic_list(root: Selector, page_url: str, preset: ForumPreset) -> TopicList:
+def parse_topic_list(
+    root: Selector, page_url: str, preset: ForumPreset, dates: DateContext | None = None
+) -> TopicList:
     """Topics, the next list page and sub-forums of a forum page."""
+    dates = dates or DateContext()
     topics: dict[str, TopicRow] = {}
     if preset.topic_row:
         pairs = [
@@ -449,7 +455,7 @@ def parse_topic_list(root: Selector, page_url: str, preset: ForumPreset) -> Topi
         href = href_of(link)
         if not usable_link(href):
             continue
-        url = forum_url(href, page_url)  # type: ignore[arg-type]
+        url = forum_url(href, page_url)
         if url in topics:
             continue
         if preset.topic_marker:
@@ -457,18 +463,30 @@ def parse_topic_list(root: Selector, page_url: str, preset: ForumPreset) -> Topi
         else:
             parts = [text_of(row)]
         marker = _SESSION_IN_TEXT.sub("", " | ".join(p for p in parts if p))
-        topics[url] = TopicRow(url=url, title=text_of(link), marker=marker)
+        topics[url] = TopicRow(
+            url, text_of(link), marker, _first_date(row, preset.topic_date, dates)
+        )
     forums = []
     for selector in preset.forum_links:
         for item in select(root, selector):
             href = href_of(item)
             if usable_link(href):
-                forums.append(forum_url(href, page_url))  # type: ignore[arg-type]
+                forums.append(forum_url(href, page_url))
     return TopicList(
         topics=list(topics.values()),
         next_url=next_link(root, preset.next_page, page_url),
         forum_urls=list(dict.fromkeys(forums)),
     )
+
+
+def _first_date(context: Selector, selectors: Selectors, dates: DateContext) -> str | None:
+    """The first readable date among the matches of ``selectors``, as ISO UTC."""
+    for item in first_match(context, selectors):
+        for candidate in _date_candidates(item):
+            when = parse_forum_date(candidate, dates)
+            if when is not None:
+                return iso_utc(when)
+    return None
 
 
 def _date_candidates(item: Selector) -> list[str]:
@@ -514,12 +532,19 @@ def looks_truncated(body: bytes) -> bool:
 
 
 def parse_topic_page(
-    root: Selector, page_url: str, preset: ForumPreset, dates: DateContext
+    root: Selector, page_url: str, preset: ForumPreset, dates: DateContext, truncated: bool = False
 ) -> TopicPage:
-    """Every post of one topic page, and the topic's next page."""
+    """Every post of one topic page, and the topic's next page.
+
+    On a ``truncated`` page the last post found is left out: it may be cut off.
+    """
     posts_found = first_match(root, preset.post)
-    raw_dates = [[v for item in first_match(p, preset.date) for v in _date_candidates(item)]
-                 for p in posts_found]  # fmt: skip
+    if truncated:
+        posts_found = posts_found[:-1]
+    raw_dates = [
+        [v for item in first_match(p, preset.date) for v in _date_candidates(item)]
+        for p in posts_found
+    ]
     order = infer_date_order((d for values in raw_dates for d in values), dates.order)
     context = DateContext(tz=dates.tz, now=dates.now, order=order)
     posts = []
@@ -538,6 +563,7 @@ def parse_topic_page(
         title=text_of(title_item[0]) if title_item else None,
         posts=posts,
         next_url=next_link(root, preset.topic_next_page, page_url),
+        truncated=truncated,
     )
 
 
@@ -574,11 +600,13 @@ def extract_topic_page(
     preset = choose_preset(root, source_presets(source_type, options))
     zone = options.get("timezone")
     tz = ZoneInfo(zone) if zone else page_timezone(root, preset) or dt.UTC
-    context = DateContext(tz=tz, now=now or dt.datetime.now(dt.UTC),
-                          order=options.get("date_order") or preset.date_order)  # fmt: skip
-    page = parse_topic_page(root, url, preset, context)
-    page.truncated = looks_truncated(html.encode("utf-8", "replace"))
-    return page
+    context = DateContext(
+        tz=tz,
+        now=now or dt.datetime.now(dt.UTC),
+        order=options.get("date_order") or preset.date_order,
+    )
+    truncated = looks_truncated(html.encode("utf-8", "replace"))
+    return parse_topic_page(root, url, preset, context, truncated)
 
 
 # -- the spider -------------------------------------------------------------------------
@@ -615,6 +643,16 @@ class ForumSpider(SourceSpider):
         self._topics_seen: set[tuple[str, str]] = set()
         self._pages_seen: set[tuple[str, str]] = set()
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ForumSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        types = sorted({s.type for s in spider.sources})
+        if len(types) == 1:
+            # One crawler per source type (trendscout crawl): distinct names keep their
+            # shared Redis queues apart when crawling distributed.
+            spider.name = f"forum-{types[0]}"
+        return spider  # type: ignore[return-value]
+
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources:
             yield self.list_request(source, source.url, list_page=1, start=True)
@@ -631,19 +669,25 @@ class ForumSpider(SourceSpider):
             meta={"source": source.name, "list_page": list_page, "start": start},
         )
 
-    def topic_request(self, source: Source, url: str, topic: dict[str, Any]) -> scrapy.Request:
+    def topic_request(
+        self, source: Source, url: str, topic: dict[str, Any], *, again: bool = False
+    ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_topic,
             errback=self.errback,
             meta={"source": source.name, "topic": topic},
-            dont_filter=True,  # a topic's pages are de-duplicated per topic, below
+            dont_filter=again,
         )
 
     def presets(self, source: Source) -> tuple[ForumPreset, ...]:
         if source.name not in self._presets:
             self._presets[source.name] = source_presets(source.type, source.options)
         return self._presets[source.name]
+
+    def since_for(self, source: Source) -> str | None:
+        """The source's ``since:`` or the crawl's ``--since``, whichever is later."""
+        return later_of(source.options.get("since"), self.since)
 
     def timezone(self, source: Source, root: Selector, preset: ForumPreset) -> dt.tzinfo:
         """The source's time zone: its ``timezone:``, else the first footer that names one."""
@@ -655,22 +699,31 @@ class ForumSpider(SourceSpider):
             self._zones[source.name] = zone
         return zone or dt.UTC
 
-    def html_selector(self, source: Source, response: Response) -> Selector | None:
-        if isinstance(response, TextResponse) and b"<" in response.body[:4096]:
-            return response.selector
-        return None
+    def page_of(
+        self, source: Source, response: Response
+    ) -> tuple[Selector, ForumPreset, DateContext, str] | None:
+        """The page's selector, preset variant, date context and base URL (None if not HTML)."""
+        if not isinstance(response, TextResponse) or b"<" not in response.body[:4096]:
+            return None
+        root = response.selector
+        preset = choose_preset(root, self.presets(source))
+        dates = DateContext(
+            tz=self.timezone(source, root, preset),
+            now=response_now(response),
+            order=source.options.get("date_order") or preset.date_order,
+        )
+        return root, preset, dates, get_base_url(response)
 
     # -- callbacks ------------------------------------------------------------------------
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         source = self.source_of(response)
-        root = self.html_selector(source, response)
-        if root is None:
+        page = self.page_of(source, response)
+        if page is None:
             yield self.error_item(source, response.url, "not_html", "not an HTML page")
             return
-        preset = choose_preset(root, self.presets(source))
-        self.timezone(source, root, preset)
-        listing = parse_topic_list(root, response.url, preset)
+        root, preset, dates, base = page
+        listing = parse_topic_list(root, base, preset, dates)
         if response.meta.get("start") and not listing.topics and not listing.forum_urls:
             yield self.error_item(
                 source,
@@ -680,11 +733,15 @@ class ForumSpider(SourceSpider):
                 f"(topic_links: {', '.join(preset.topic_links) or '-'})",
             )
             return
+        since = self.since_for(source)
         stats = self.crawler.stats
+        dated = [row.last_post for row in listing.topics if row.last_post]
         for row in listing.topics:
             if (source.name, row.url) in self._topics_seen:
                 continue
             self._topics_seen.add((source.name, row.url))
+            if since and row.last_post and row.last_post < since:
+                continue  # nothing posted there since `since`
             known = self.remembered(topic_key(source, row.url))
             known = known if isinstance(known, dict) else {}
             if row.marker and known.get("marker") == row.marker:
@@ -702,7 +759,9 @@ class ForumSpider(SourceSpider):
             yield self.topic_request(source, resume or row.url, topic)
         limit = source.options.get("max_list_pages")
         list_page = int(response.meta.get("list_page") or 1)
-        if listing.next_url and (not limit or list_page < int(limit)):
+        # Topic lists run newest activity first: a page with nothing since `since` ends it.
+        all_older = bool(since and dated and all(d < since for d in dated))
+        if listing.next_url and not all_older and (not limit or list_page < int(limit)):
             yield self.list_request(source, listing.next_url, list_page + 1)
         for url in listing.forum_urls:
             yield self.list_request(source, url, 1)
@@ -712,39 +771,36 @@ class ForumSpider(SourceSpider):
         topic = dict(response.meta["topic"])
         page_url = forum_url(response.url, response.url)
         self._pages_seen.add((topic["url"], page_url))
-        root = self.html_selector(source, response)
-        if root is None:
+        page = self.page_of(source, response)
+        if page is None:
             yield self.error_item(source, response.url, "not_html", "not an HTML page")
             return
-        preset = choose_preset(root, self.presets(source))
-        dates = DateContext(
-            tz=self.timezone(source, root, preset),
-            now=response_now(response),
-            order=source.options.get("date_order") or preset.date_order,
-        )
-        page = parse_topic_page(root, response.url, preset, dates)
-        posts = page.posts
-        if looks_truncated(response.body):
-            topic["complete"] = False  # read again next run
-            posts = posts[:-1]  # the last post may be cut off
+        root, preset, dates, base = page
+        truncated = looks_truncated(response.body)
+        found = parse_topic_page(root, base, preset, dates, truncated)
+        if truncated:
+            topic["complete"] = False  # read it again next run
             yield self.error_item(
                 source,
                 response.url,
                 "truncated_html",
                 f"the page ends before </html> ({len(response.body)} bytes); "
-                f"kept {len(posts)} complete post(s)",
+                f"kept {len(found.posts)} complete post(s)",
             )
-        if not page.posts:
+        elif not found.posts:
             yield self.error_item(
                 source,
                 response.url,
                 "no_posts",
-                f"no posts found with the {preset.name} selectors (post: "
-                f"{', '.join(preset.post) or '-'})",
+                f"no posts found with the {preset.name} selectors "
+                f"(post: {', '.join(preset.post) or '-'})",
             )
             return
-        title = topic.get("title") or page.title
-        for post in posts:
+        title = topic.get("title") or found.title
+        since = self.since_for(source)
+        for post in found.posts:
+            if since and post.published_at and post.published_at < since:
+                continue
             yield PostItem(
                 source=source.name,
                 url=post.url,
@@ -755,14 +811,13 @@ class ForumSpider(SourceSpider):
                 guid=post.url,
                 thread_url=topic["url"],
             )
-        next_url = page.next_url
+        next_url = found.next_url
         if next_url and (topic["url"], next_url) not in self._pages_seen:
             topic["page"] += 1
             yield self.topic_request(source, next_url, topic)
         elif topic["complete"]:
             value = {"marker": topic["marker"], "last_page": page_url, "pages": topic["page"]}
-            yield CrawlStateItem(source=source.name, key=topic_key(source, topic["url"]),
-                                 value=value)  # fmt: skip
+            yield CrawlStateItem(source.name, topic_key(source, topic["url"]), value)
 
     def errback(self, failure: Failure) -> Iterable[Any]:
         """A topic resumed at its remembered last page that failed is read from page 1."""
@@ -770,8 +825,9 @@ class ForumSpider(SourceSpider):
         topic = request.meta.get("topic")
         source = self._by_name.get(request.meta.get("source", ""))
         if topic and topic.get("resumed") and source is not None:
-            self.logger.info("%s: %s failed; reading the topic from page 1", source.name,
-                             request.url)  # fmt: skip
-            return [self.topic_request(source, topic["url"], {**topic, "page": 1,
-                                                              "resumed": False})]  # fmt: skip
+            self.logger.info(
+                "%s: %s failed; reading the topic from page 1", source.name, request.url
+            )
+            restart = {**topic, "page": 1, "resumed": False}
+            return [self.topic_request(source, topic["url"], restart, again=True)]
         return super().errback(failure)

@@ -17,6 +17,7 @@ missing.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,12 +26,11 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
-from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.base import SourceSpider, describe_failure
-from crawler.extract import extract_article, utc_iso
+from crawler.extract import extract_article, later_of, utc_iso
 from crawler.items import CrawlStateItem, PostItem
 from crawler.text import canonical_url
 from pipelines.config import Source
@@ -64,8 +64,7 @@ class SitemapOptions:
         follow = source.options.get("follow") or ()
         if isinstance(follow, str):
             follow = (follow,)
-        since = max(filter(None, [utc_iso(source.options.get("since")), backfill_since]),
-                    default=None)  # fmt: skip
+        since = later_of(source.options.get("since"), backfill_since)
         max_pages = source.options.get("max_pages")
         return cls(
             follow=tuple(re.compile(str(p)) for p in follow),
@@ -101,11 +100,16 @@ class SitemapSpider(SourceSpider):
             if path in ("", "/") or path.endswith("/robots.txt"):
                 robots = urljoin(source.url, "/robots.txt")
                 node = self._node(source.name, robots, None)
-                yield self._request(source, node, self.parse_robots,
-                                    handle_httpstatus_list=[304, 401, 403, 404, 410])  # fmt: skip
+                yield self._request(
+                    source,
+                    node,
+                    self.parse_robots,
+                    handle_httpstatus_list=[304, 401, 403, 404, 410],
+                )
             else:
-                yield self._request(source, self._node(source.name, source.url, None),
-                                    self.parse_sitemap)  # fmt: skip
+                yield self._request(
+                    source, self._node(source.name, source.url, None), self.parse_sitemap
+                )
 
     # -- robots.txt and sitemaps ----------------------------------------------------------
 
@@ -141,8 +145,9 @@ class SitemapSpider(SourceSpider):
         if node.lastmod:
             node.state.append(self._remember(source, "lastmod", node.url, node.lastmod))
         if kind == "sitemapindex":
-            children = [(urljoin(response.url, e["loc"]), utc_iso(e.get("lastmod")))
-                        for e in entries]  # fmt: skip
+            children = [
+                (urljoin(response.url, e["loc"]), utc_iso(e.get("lastmod"))) for e in entries
+            ]
             node.state.append(self._remember(source, "children", node.url, children))
             yield from self._children(source, node, children)
         else:
@@ -214,13 +219,19 @@ class SitemapSpider(SourceSpider):
         if not isinstance(response, TextResponse) or b"html" not in (
             response.headers.get("Content-Type") or b"text/html"
         ):
-            yield from self._page_done(source, node, page_url, response.meta["lastmod"],
-                                       ("not_html", "not an HTML page"))  # fmt: skip
+            yield from self._page_done(
+                source, node, page_url, response.meta["lastmod"], ("not_html", "not an HTML page")
+            )
             return
         article = extract_article(response.text, response.url)
         if article is None:
-            yield from self._page_done(source, node, page_url, response.meta["lastmod"],
-                                       ("no_main_text", "no article text on the page"))  # fmt: skip
+            yield from self._page_done(
+                source,
+                node,
+                page_url,
+                response.meta["lastmod"],
+                ("no_main_text", "no article text on the page"),
+            )
             return
         since = self.options(source).since
         if not (since and article.published_at and article.published_at < since):
@@ -239,8 +250,13 @@ class SitemapSpider(SourceSpider):
         request = failure.request  # type: ignore[attr-defined]
         source = self._by_name[request.meta["source"]]
         node = self._nodes[(source.name, request.meta["node"])]
-        yield from self._page_done(source, node, canonical_url(request.url),
-                                   request.meta["lastmod"], describe_failure(failure))  # fmt: skip
+        yield from self._page_done(
+            source,
+            node,
+            canonical_url(request.url),
+            request.meta["lastmod"],
+            describe_failure(failure),
+        )
 
     def _page_done(
         self,
@@ -317,10 +333,7 @@ def read_sitemap(response: Response, max_size: int = 0) -> tuple[str, list[dict[
     """
     body = response.body
     if body[:2] == b"\x1f\x8b":
-        try:
-            body = gunzip(body, max_size=response.meta.get("download_maxsize", max_size))
-        except Exception as exc:  # noqa: BLE001 - truncated or oversized gzip
-            raise UnreadableSitemap(f"broken gzip data ({exc})") from None
+        body = gunzip_strict(body, response.meta.get("download_maxsize", max_size))
     start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
     if not start:
         raise UnreadableSitemap("the sitemap is empty")
@@ -336,6 +349,31 @@ def read_sitemap(response: Response, max_size: int = 0) -> tuple[str, list[dict[
     if sitemap.type not in ("urlset", "sitemapindex"):
         raise UnreadableSitemap(f"XML with a <{sitemap.type}> root, not a sitemap")
     return sitemap.type, entries
+
+
+def gunzip_strict(data: bytes, max_size: int = 0) -> bytes:
+    """Unzip a gzip sitemap; UnreadableSitemap when it is cut short, damaged or too big.
+
+    Unlike scrapy.utils.gz.gunzip, a truncated file is an error: half a sitemap would
+    list half-written URLs.
+    """
+    unzip = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    chunks: list[bytes] = []
+    size = 0
+    pending = data
+    try:
+        while pending and not unzip.eof:
+            chunk = unzip.decompress(pending, 1 << 20)
+            size += len(chunk)
+            if max_size and size > max_size:
+                raise UnreadableSitemap(f"unzipped it is larger than the size cap ({max_size} B)")
+            chunks.append(chunk)
+            pending = unzip.unconsumed_tail
+    except zlib.error as exc:
+        raise UnreadableSitemap(f"damaged gzip data ({exc})") from None
+    if not unzip.eof:
+        raise UnreadableSitemap("the gzip file is cut short (truncated download?)")
+    return b"".join(chunks)
 
 
 def _text_sitemap(body: bytes) -> Iterable[dict[str, Any]]:

@@ -1,0 +1,500 @@
+"""Per-language tokens for topic models and trends, and segmented text for full-text search.
+
+Every language goes through a spaCy blank pipeline (offline, no trained model): its tokenizer
+and its stop words. On top of that:
+
+- **Chinese** is segmented with jieba (its own dictionary copy per keyphrase set; the parsed
+  dictionary is cached under ``~/.cache/trendscout``, never inside site-packages).
+- **Vietnamese** compounds are joined by spaCy's pyvi tokenizer (``con gái`` is one token).
+- **Polish** words are reduced to their dictionary form by lookup in simplemma's Polish table
+  (``gier``, ``gry`` → ``gra``); spaCy's own Polish lemmatizer needs POS tags that blank
+  pipelines do not have. Unknown words stay as they are (lower-cased).
+- **Keyphrases** (watch-list names and aliases) are found in the raw text first and kept whole
+  as one lower-cased token (``Starfall Arena`` → ``starfall arena``), in every language.
+
+Tokens are lower-cased; punctuation, numbers, URLs, e-mail addresses and stop words are
+dropped. A token can contain a space (keyphrases, Vietnamese compounds), so feed token lists
+to vectorizers as lists (``analyzer=lambda tokens: tokens``), never re-split joined strings.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import os
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jieba
+    from spacy.language import Language
+    from spacy.tokens import Token
+
+__all__ = ["Tokenizer", "cache_dir", "find_phrases", "merge_phrases", "stop_words"]
+
+# Languages whose stop list in nlp/data/stopwords/ replaces spaCy's instead of adding to it.
+# spaCy's Vietnamese list also removes content words (chơi "play", thích "like", ...).
+OWN_STOP_LISTS = frozenset({"vi"})
+# Languages reduced to dictionary forms with simplemma's lookup table.
+LEMMATIZED = frozenset({"pl"})
+# spaCy languages whose blank pipeline needs a package we do not ship (MeCab, Sudachi, ...).
+_NEEDS_EXTERNAL = frozenset({"ja", "ko", "th"})
+_BATCH = 1000
+
+_NOISE = re.compile(
+    r"(?:https?://|www\.)\S+"  # URLs
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+    r"|(?<!\w)@\w+"  # @mentions (user names are not topics)
+    r"|(?<!\w)#(?=\w)"  # the sign of a #hashtag (the word stays)
+    r"|&(?:[a-z]+|#\d+);",  # stray HTML entities
+    re.IGNORECASE,
+)
+_HAN_RANGES = r"\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0002FA1F"
+_HAN = re.compile(f"[{_HAN_RANGES}]")
+_HAN_RUN = re.compile(f"[{_HAN_RANGES}]+")
+# Scripts written without spaces between words: Han, kana, Thai, Lao, Khmer, Myanmar.
+_UNSPACED_RANGES = _HAN_RANGES + r"\u3040-\u30FF\u0E00-\u0EFF\u1780-\u17FF\u1000-\u109F"
+_UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")
+_SCRIPT_RUNS = re.compile(f"[{_UNSPACED_RANGES}]+|[^{_UNSPACED_RANGES}]+")
+# A letter or digit that is not Han: keyphrases must not touch one (Han needs no spaces).
+_NON_HAN_WORD_CHAR = rf"[^\W{_HAN_RANGES}]"
+_HYPHENS_IN_WORDS = "(?:-|–|—|--|---|——|~)"  # spaCy's infix pattern for hyphens between letters
+
+
+def cache_dir() -> Path:
+    """Writable cache folder: ``$TRENDSCOUT_CACHE_DIR`` or ``~/.cache/trendscout``."""
+    configured = os.environ.get("TRENDSCOUT_CACHE_DIR")
+    base = (
+        Path(configured)
+        if configured
+        else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trendscout"
+    )
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def normalize(text: str) -> str:
+    """NFC form with URLs, e-mail addresses, @mentions and hashtag signs removed."""
+    return _NOISE.sub(" ", unicodedata.normalize("NFC", text or ""))
+
+
+# --------------------------------------------------------------------------------------------
+# Shared, lazily built resources (one per process).
+
+_LOCK = threading.RLock()
+
+
+@functools.cache
+def stop_words(lang: str) -> frozenset[str]:
+    """Lower-cased stop words for a language: spaCy's list plus (or, for vi, replaced by) ours."""
+    ours = _data_stop_words(lang)
+    if lang in OWN_STOP_LISTS:
+        return ours
+    try:
+        from spacy.util import get_lang_class
+
+        spacy_words = get_lang_class(lang).Defaults.stop_words
+    except ImportError:
+        spacy_words = set()
+    return frozenset(w.lower().replace("_", " ") for w in spacy_words) | ours
+
+
+def _data_stop_words(lang: str) -> frozenset[str]:
+    path = resources.files("nlp") / "data" / "stopwords" / f"{lang}.txt"
+    if not path.is_file():
+        return frozenset()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(
+        unicodedata.normalize("NFC", line).lower()
+        for line in lines
+        if line and not line.startswith("#")
+    )
+
+
+@functools.cache
+def _spacy_pipeline(lang: str) -> Language:
+    """A blank spaCy pipeline for ``lang`` (``xx`` when spaCy has none we can run)."""
+    import spacy
+
+    with _LOCK:
+        try:
+            spacy_pipeline = spacy.blank("xx" if lang in _NEEDS_EXTERNAL else lang)
+        except (ImportError, OSError, KeyError, ValueError):
+            spacy_pipeline = spacy.blank("xx")
+        _keep_hyphenated_words(spacy_pipeline)
+        return spacy_pipeline
+
+
+def _keep_hyphenated_words(spacy_pipeline: Language) -> None:
+    """Keep ``co-op``, ``e-sport``, ``free-to-play`` whole (spaCy splits them by default)."""
+    tokenizer = spacy_pipeline.tokenizer
+    infixes = getattr(spacy_pipeline.Defaults, "infixes", None)
+    if not infixes or not hasattr(tokenizer, "infix_finditer"):
+        return  # custom tokenizers (vi, zh) have no infix rules
+    from spacy.util import compile_infix_regex
+
+    kept = [p for p in infixes if _HYPHENS_IN_WORDS not in p]
+    if len(kept) != len(infixes):
+        tokenizer.infix_finditer = compile_infix_regex(kept).finditer
+
+
+@functools.cache
+def _base_jieba() -> jieba.Tokenizer:
+    import jieba
+
+    with _LOCK:
+        jieba.setLogLevel(logging.WARNING)
+        segmenter = jieba.Tokenizer()
+        segmenter.tmp_dir = str(cache_dir())
+        segmenter.initialize()
+        return segmenter
+
+
+def _jieba_with(words: frozenset[str]) -> jieba.Tokenizer:
+    """jieba with extra dictionary words, without touching the shared default dictionary."""
+    base = _base_jieba()
+    if not words:
+        return base
+    import jieba
+
+    with _LOCK:
+        segmenter = jieba.Tokenizer()
+        segmenter.tmp_dir = base.tmp_dir
+        # Copy the parsed dictionary instead of parsing it again (about 1 s each time).
+        segmenter.FREQ, segmenter.total = dict(base.FREQ), base.total
+        segmenter.initialized = True
+        for word in sorted(words):
+            segmenter.add_word(word)
+        return segmenter
+
+
+@functools.cache
+def _polish_lookup() -> Callable[[str], str | None]:
+    from simplemma.strategies import LOW_MEMORY_DICTIONARY_FACTORY, DictionaryLookupStrategy
+
+    strategy = DictionaryLookupStrategy(LOW_MEMORY_DICTIONARY_FACTORY)
+
+    @functools.lru_cache(maxsize=200_000)
+    def lemma(word: str) -> str | None:
+        found = strategy.get_lemma(word, "pl")
+        return found.lower() if found else None
+
+    return lemma
+
+
+# --------------------------------------------------------------------------------------------
+# Keyphrases.
+
+
+def _phrase_key(phrase: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", phrase).lower().split())
+
+
+def _keyphrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex for all keyphrases, longest first, matching whole words (any whitespace)."""
+    alternatives = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        body = r"\s+".join(re.escape(part) for part in phrase.split())
+        if _word_edge(phrase[0]):
+            body = f"(?<!{_NON_HAN_WORD_CHAR})" + body
+        if _word_edge(phrase[-1]):
+            body += f"(?!{_NON_HAN_WORD_CHAR})"
+        alternatives.append(body)
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _word_edge(char: str) -> bool:
+    """True if a keyphrase edge needs a word boundary (letters and digits, but not Han)."""
+    return (char.isalnum() or char == "_") and not _HAN.match(char)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class Tokenizer:
+    """Turn posts into tokens (topic models, trends) and into searchable text (FTS5).
+
+    ``keyphrases`` are watch-list names and aliases in any language; each occurrence becomes
+    one lower-cased token, whitespace normalised (``"Starfall  Arena"`` → ``"starfall arena"``).
+    ``lemmatize=False`` keeps Polish words as written (lower-cased) instead of looking up
+    their dictionary forms.
+    """
+
+    def __init__(self, keyphrases: Iterable[str] = (), *, lemmatize: bool = True) -> None:
+        self.lemmatize = lemmatize
+        keys = {_phrase_key(k) for k in keyphrases if k and k.strip()}
+        self.keyphrases: frozenset[str] = frozenset(keys)
+        self._pattern = _keyphrase_pattern(keys)
+        self._han_keyphrases = frozenset(k for k in keys if _HAN.search(k))
+
+    @functools.cached_property
+    def _jieba(self) -> jieba.Tokenizer:
+        return _jieba_with(self._han_keyphrases)
+
+    def tokens(self, text: str, lang: str | None) -> list[str]:
+        """Tokens of one text in language ``lang`` (ISO 639-1; None: guess from the script)."""
+        return self.tokens_many([text], [lang])[0]
+
+    def tokens_many(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str | None] | str | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[list[str]]:
+        """Tokens of many texts, batched per language (much faster than one call per text).
+
+        ``langs`` is one code per text, or a single code (or None) for all of them.
+        """
+        if langs is None or isinstance(langs, str):
+            langs = [langs] * len(texts)
+        if len(langs) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(langs)} languages")
+        # Split every text at its keyphrases; the pieces in between go to the language's
+        # segmenter in one batch per language, then the pieces are put back in order.
+        pieces: list[list[str | list[str]]] = []
+        by_lang: dict[str, list[tuple[int, int, str]]] = {}
+        for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+            clean = normalize(text)
+            code = self._route(clean, lang)
+            parts: list[str | list[str]] = []
+            for is_keyphrase, piece in self._split(clean):
+                if is_keyphrase:
+                    parts.append(piece)
+                elif piece.strip():
+                    by_lang.setdefault(code, []).append((i, len(parts), piece))
+                    parts.append([])
+            pieces.append(parts)
+        done = 0
+        for code, jobs in by_lang.items():
+            for start in range(0, len(jobs), _BATCH):
+                batch = jobs[start : start + _BATCH]
+                for (i, slot, _), words in zip(
+                    batch, self._segment(code, [piece for _, _, piece in batch]), strict=True
+                ):
+                    pieces[i][slot] = words
+                done += len(batch)
+                if progress is not None:
+                    progress(min(done, len(texts)), len(texts))
+        out: list[list[str]] = []
+        for parts in pieces:
+            tokens: list[str] = []
+            for part in parts:
+                if isinstance(part, str):
+                    tokens.append(part)
+                else:
+                    tokens.extend(part)
+            out.append(tokens)
+        if progress is not None:
+            progress(len(texts), len(texts))
+        return out
+
+    def search_text(self, text: str, lang: str | None) -> str:
+        """Text for an SQLite FTS5 ``unicode61`` index in which Chinese words are findable.
+
+        Runs of Chinese are segmented in jieba's search mode and the words separated by
+        spaces, so both ``竞技场`` and ``竞技`` match; other text is kept as written (NFC).
+        Vietnamese is written with spaces between syllables, so every syllable is a token
+        and a phrase query (``"con gái"``) finds the compound; Vietnamese needs no change.
+        ``lang`` is accepted for symmetry with :meth:`tokens`: Chinese inside a post in any
+        language is segmented.
+        """
+        clean = unicodedata.normalize("NFC", text or "")
+        if not _HAN.search(clean):
+            return clean
+        words = self._jieba.cut_for_search(clean)
+        return " ".join(w for w in (w.strip() for w in words) if w)
+
+    # ----------------------------------------------------------------------------------------
+
+    def _route(self, text: str, lang: str | None) -> str:
+        code = re.split(r"[-_]", (lang or "").strip().lower())[0]  # "zh-CN" -> "zh"
+        if code:
+            return code
+        han = len(_HAN.findall(text))
+        return "zh" if han and han * 2 >= len(text.split()) else "xx"
+
+    def _split(self, text: str) -> Iterator[tuple[bool, str]]:
+        if self._pattern is None:
+            yield False, text
+            return
+        position = 0
+        for match in self._pattern.finditer(text):
+            yield False, text[position : match.start()]
+            yield True, _phrase_key(match.group())
+            position = match.end()
+        yield False, text[position:]
+
+    def _segment(self, lang: str, pieces: list[str]) -> list[list[str]]:
+        if lang == "zh":
+            return [self._chinese(piece) for piece in pieces]
+        spacy_pipeline = _spacy_pipeline(lang)
+        stops = stop_words(lang)
+        lemma = _polish_lookup() if self.lemmatize and lang in LEMMATIZED else None
+        docs = spacy_pipeline.tokenizer.pipe(pieces, batch_size=_BATCH)
+        return [
+            self._resegment(_keep(doc, stops, lemma), lang)
+            if _UNSPACED.search(piece)
+            else _keep(doc, stops, lemma)
+            for piece, doc in zip(pieces, docs, strict=True)
+        ]
+
+    def _resegment(self, words: list[str], lang: str) -> list[str]:
+        """Split runs of scripts written without spaces that spaCy left whole: Chinese with
+        jieba, others (Japanese kana, Thai, Khmer, ...) into overlapping character pairs."""
+        out: list[str] = []
+        for word in words:
+            if len(word) < 3 or not _UNSPACED.search(word):
+                out.append(word)
+                continue
+            for run in _SCRIPT_RUNS.findall(word):
+                if not _UNSPACED.match(run):
+                    out.extend([run] if _is_word(run) else [])
+                elif lang != "ja" and _HAN_RUN.fullmatch(run):
+                    out.extend(self._chinese(run))
+                else:
+                    pairs = (run[i : i + 2] for i in range(max(1, len(run) - 1)))
+                    out.extend(pair for pair in pairs if _is_word(pair))
+        return out
+
+    def _chinese(self, piece: str) -> list[str]:
+        stops = stop_words("zh")
+        return [
+            word
+            for word in (w.strip().lower() for w in self._jieba.cut(piece))
+            if word and word not in stops and _is_word(word)
+        ]
+
+
+def _keep(
+    doc: Iterable[Token], stops: frozenset[str], lemma: Callable[[str], str | None] | None
+) -> list[str]:
+    """The content words of a spaCy doc: lower-cased, lemmatised if asked, no stop words."""
+    kept = []
+    for token in doc:
+        if token.is_space or token.is_punct or token.like_num or token.like_url:
+            continue
+        if token.like_email:
+            continue
+        word = token.lower_
+        if word in stops or not _is_word(word):
+            continue
+        if lemma is not None:
+            base = lemma(word)
+            if base is not None:
+                if base in stops:
+                    continue
+                word = base
+        kept.append(word)
+    return kept
+
+
+def _is_word(word: str) -> bool:
+    """A token worth keeping: has letters, more letters than digits, two or more characters
+    (one is enough for a Chinese character)."""
+    letters = sum(1 for c in word if c.isalpha())
+    if letters == 0:
+        return False
+    digits = sum(1 for c in word if c.isdigit())
+    if digits > letters:
+        return False
+    return len(word) >= 2 or bool(_HAN.match(word))
+
+
+# --------------------------------------------------------------------------------------------
+# Collocations.
+
+
+def find_phrases(
+    docs_tokens: Iterable[list[str]],
+    min_count: int = 5,
+    threshold: float = 0.5,
+    *,
+    max_words: int = 3,
+) -> set[tuple[str, ...]]:
+    """Frequent collocations in tokenised documents, e.g. ``("battle", "pass")``.
+
+    A pair of adjacent units ``a b`` becomes a phrase when it occurs at least ``min_count``
+    times and its normalised pointwise mutual information
+    ``npmi = ln(p(ab) / (p(a) p(b))) / -ln p(ab)`` is at least ``threshold`` (npmi is 1 when
+    ``a`` and ``b`` only ever occur together, 0 when they are independent). Found pairs are
+    merged and the search repeats, so phrases grow up to ``max_words`` tokens.
+    """
+    if min_count < 1:
+        raise ValueError("min_count must be at least 1")
+    if not -1.0 <= threshold <= 1.0:
+        raise ValueError("threshold is an npmi value between -1 and 1")
+    docs = [[(token,) for token in doc] for doc in docs_tokens]
+    found: set[tuple[str, ...]] = set()
+    for _ in range(max(1, max_words - 1)):
+        new = _score_pairs(docs, min_count, threshold, max_words) - found
+        if not new:
+            break
+        found |= new
+        docs = [_merge_units(doc, found) for doc in docs]
+    return found
+
+
+def _score_pairs(
+    docs: list[list[tuple[str, ...]]], min_count: int, threshold: float, max_words: int
+) -> set[tuple[str, ...]]:
+    units: Counter[tuple[str, ...]] = Counter()
+    pairs: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
+    for doc in docs:
+        units.update(doc)
+        pairs.update(zip(doc, doc[1:], strict=False))
+    total = sum(units.values())
+    phrases = set()
+    for (a, b), count in pairs.items():
+        if count < min_count or len(a) + len(b) > max_words or a == b:
+            continue
+        p_ab = count / total
+        if p_ab >= 1.0:
+            continue
+        pmi = math.log(p_ab / ((units[a] / total) * (units[b] / total)))
+        if pmi / -math.log(p_ab) >= threshold:
+            phrases.add(a + b)
+    return phrases
+
+
+def _merge_units(
+    doc: list[tuple[str, ...]], phrases: set[tuple[str, ...]]
+) -> list[tuple[str, ...]]:
+    merged: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(doc):
+        if i + 1 < len(doc) and doc[i] + doc[i + 1] in phrases:
+            merged.append(doc[i] + doc[i + 1])
+            i += 2
+        else:
+            merged.append(doc[i])
+            i += 1
+    return merged
+
+
+def merge_phrases(tokens: Sequence[str], phrases: set[tuple[str, ...]]) -> list[str]:
+    """Join runs of tokens that form a phrase into one token (longest match, left to right):
+    ``["new", "battle", "pass"]`` with ``{("battle", "pass")}`` → ``["new", "battle pass"]``."""
+    if not phrases:
+        return list(tokens)
+    longest = max(len(p) for p in phrases)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 1, -1):
+            if tuple(tokens[i : i + size]) in phrases:
+                out.append(" ".join(tokens[i : i + size]))
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out

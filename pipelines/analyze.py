@@ -1,0 +1,867 @@
+"""``trendscout analyze``: languages, topics over time and emerging trends, into the database.
+
+The run is a list of named steps (:data:`DEFAULT_STEPS`), each a plain function of an
+:class:`AnalysisContext`; a later feature adds its own with :func:`with_step`:
+
+1. ``prepare``: detect the language of posts that have none, and cache their analysis tokens
+   and segmented search text (only new or changed posts: re-runs cost in proportion to them);
+2. ``load``: read the window (the baseline weeks and the recent week ending on ``as_of``),
+   original posts only, into a term matrix, watched-entity mentions and author codes;
+3. ``topics``: cluster the window into topics, keep stored topic ids by content, write
+   ``topics`` and ``post_topics``;
+4. ``topic_weeks``: posts and distinct authors per topic per ISO week;
+5. ``trends``: score terms, topics and watched entities (see :mod:`nlp.trends`) and replace
+   this ``as_of``'s rows in ``trends``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+import numpy as np
+import scipy.sparse as sp
+import sqlite_utils
+from sklearn.feature_extraction.text import CountVectorizer
+
+from nlp.trends import (
+    EmergenceScorer,
+    EntityMatcher,
+    Windows,
+    count_by_week,
+    iso_week,
+    languages_by_item,
+    pick_evidence,
+)
+from pipelines.config import Config, ConfigError, Watch, load_config
+from pipelines.db import DEFAULT_DB, open_db, utcnow, write_transaction
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "AnalysisContext",
+    "AnalysisError",
+    "AnalysisOptions",
+    "AnalysisSummary",
+    "Progress",
+    "Step",
+    "WindowData",
+    "analyze_command",
+    "parse_as_of",
+    "run_analysis",
+    "with_step",
+]
+
+ENTITY_BOOST = 3.0  # weight of a watched entity's feature in topic clustering (× TF-IDF)
+PHRASE_SAMPLE = 20_000  # posts read to find keyphrases
+BATCH = 2_000  # posts per prepare batch (one transaction each)
+TOKEN_SEPARATOR = "\t"
+
+
+class AnalysisError(Exception):
+    """Something about the input that stops the analysis, as one line."""
+
+
+# --------------------------------------------------------------------------------------------
+# Progress
+
+
+class Progress:
+    """Progress lines on stderr: ``analyze: <step>: <what> 12,000/100,000 (12%)``.
+
+    Counters print at most every ``interval`` seconds (and when they finish), so long runs
+    show they are alive without flooding a log.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, interval: float = 2.0) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval = interval
+        self.step_name = ""
+        self._last = 0.0
+
+    def step(self, name: str) -> None:
+        self.step_name = name
+        self._last = 0.0
+        self.message("started")
+
+    def message(self, text: str) -> None:
+        prefix = f"analyze: {self.step_name}: " if self.step_name else "analyze: "
+        print(prefix + text, file=self.stream, flush=True)
+
+    def counter(self, what: str) -> Callable[[int, int], None]:
+        """A ``(done, total)`` callback for long loops."""
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done < total and now - self._last < self.interval:
+                return
+            self._last = now
+            share = f" ({100 * done / total:.0f}%)" if total else ""
+            self.message(f"{what} {done:,}/{total:,}{share}")
+
+        return report
+
+
+class _Silent(Progress):
+    def message(self, text: str) -> None:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Run state
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Knobs of one analysis run; the defaults are what ``trendscout analyze`` uses."""
+
+    baseline_weeks: int = 8
+    n_topics: int | None = None  # None: √(posts / 10), 5 … 100
+    min_df: int = 3  # a term must occur in at least this many posts of the window
+    max_terms: int = 200  # term rows kept per direction (emerging/new and fading)
+    match_similarity: float = 0.3  # topic identity: minimum signature cosine
+    random_state: int = 0
+    scorer: EmergenceScorer = field(default_factory=EmergenceScorer)
+    topic_model: Any = None  # a TopicModel-like object; None: TopicModel(n_topics, ...)
+    tokenizer: Any = None  # an nlp.tokens.Tokenizer-like object; None: built from the watch list
+    detector: Any = None  # an nlp.lang.LanguageDetector-like object; None: built lazily
+
+
+@dataclass
+class WindowData:
+    """The posts of the analysis window, one entry per post in every per-post array."""
+
+    post_ids: list[str]
+    authors: np.ndarray  # int code per post: index into author_keys
+    author_keys: list[str]  # "source_id:handle" (the source itself when no author is known)
+    weeks: np.ndarray  # 0 … W-1 baseline weeks (oldest first), W the recent week
+    languages: list[str | None]
+    published: list[str]
+    counts: sp.csr_matrix  # posts × terms, raw counts (keyphrases merged)
+    terms: list[str]
+    entities: sp.csr_matrix  # posts × watched entities, 1 = mentioned
+    entity_names: list[str]
+    topic_ids: np.ndarray | None = None  # stored topic id per post, −1 for none
+
+    @property
+    def size(self) -> int:
+        return len(self.post_ids)
+
+    def rows_in(self, week: int) -> np.ndarray:
+        return np.flatnonzero(self.weeks == week)
+
+
+@dataclass
+class AnalysisContext:
+    """What the steps share: the database, the windows, the options and what earlier steps
+    found (``window``, ``topics``)."""
+
+    db: sqlite_utils.Database
+    windows: Windows
+    watch: tuple[Watch, ...]
+    options: AnalysisOptions
+    progress: Progress
+    run_id: int
+    source_languages: dict[int, str] = field(default_factory=dict)
+    window: WindowData | None = None
+    topics: list[dict[str, Any]] = field(default_factory=list)  # rows written to `topics`
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> str:
+        return self.windows.as_of.isoformat()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named step of the analysis: ``run(ctx)`` returns figures for the run's stats."""
+
+    name: str
+    run: Callable[[AnalysisContext], dict[str, Any] | None]
+
+
+@dataclass
+class AnalysisSummary:
+    run_id: int
+    as_of: str
+    posts: int
+    topics: int
+    trends: dict[str, int]
+    stats: dict[str, Any]
+
+
+def with_step(steps: Sequence[Step], step: Step, *, after: str | None = None) -> tuple[Step, ...]:
+    """``steps`` with ``step`` inserted after the step named ``after`` (default: at the end)."""
+    names = [s.name for s in steps]
+    if step.name in names:
+        raise ValueError(f"there is already a step named {step.name!r}")
+    if after is None:
+        return (*steps, step)
+    if after not in names:
+        raise ValueError(f"no step named {after!r}; steps: {', '.join(names)}")
+    position = names.index(after) + 1
+    return (*steps[:position], step, *steps[position:])
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: languages, tokens and search text for new or changed posts
+
+
+def _keyphrases(watch: Sequence[Watch]) -> list[str]:
+    return [form for entry in watch for form in (entry.name, *entry.aliases)]
+
+
+def _has_han(text: str) -> bool:
+    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
+def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
+    """Detect languages (posts without one, or changed since) and cache tokens and search text."""
+    db = ctx.db
+    pending = "(tokens is null or tokens_hash is not content_hash)"
+    total = db.execute(f"select count(*) from posts where {pending}").fetchone()[0]
+    if not total:
+        ctx.progress.message("every post is already prepared")
+        return {"posts": 0, "languages_detected": 0}
+    tokenizer = ctx.options.tokenizer
+    if tokenizer is None:
+        from nlp.tokens import Tokenizer
+
+        tokenizer = Tokenizer(keyphrases=_keyphrases(ctx.watch))
+    detector = ctx.options.detector
+    report = ctx.progress.counter("posts prepared")
+    done = detected = 0
+    last_rowid = 0
+    report(0, total)
+    while True:
+        rows = list(
+            db.query(
+                "select rowid, id, source_id, title, text, lang, lang_confidence, content_hash, "
+                f"tokens_hash from posts where rowid > ? and {pending} order by rowid limit ?",
+                [last_rowid, BATCH],
+            )
+        )
+        if not rows:
+            break
+        last_rowid = rows[-1]["rowid"]
+        texts = [_post_text(row) for row in rows]
+        redo = [
+            i
+            for i, row in enumerate(rows)
+            if row["lang"] is None
+            or (row["tokens_hash"] is not None and row["tokens_hash"] != row["content_hash"])
+        ]
+        languages = [(row["lang"], row["lang_confidence"]) for row in rows]
+        if redo:
+            if detector is None:
+                detector = _default_detector(ctx)
+            hints = [ctx.source_languages.get(rows[i]["source_id"]) for i in redo]
+            for i, found in zip(
+                redo, detector.detect_many([texts[i] for i in redo], hints), strict=True
+            ):
+                languages[i] = found
+            detected += len(redo)
+        tokens = tokenizer.tokens_many(texts, [lang for lang, _ in languages])
+        updates = [
+            (
+                lang,
+                confidence,
+                TOKEN_SEPARATOR.join(t.replace(TOKEN_SEPARATOR, " ") for t in words),
+                row["content_hash"],
+                tokenizer.search_text(text, lang) if _has_han(text) else None,
+                row["id"],
+            )
+            for row, text, (lang, confidence), words in zip(
+                rows, texts, languages, tokens, strict=True
+            )
+        ]
+        with write_transaction(db):
+            db.conn.executemany(
+                "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ?, "
+                "search_text = ? where id = ?",
+                updates,
+            )
+        done += len(rows)
+        report(min(done, total), total)
+    return {"posts": done, "languages_detected": detected}
+
+
+def _post_text(row: dict[str, Any]) -> str:
+    title, text = row.get("title") or "", row.get("text") or ""
+    return f"{title}\n{text}" if title else text
+
+
+def _default_detector(ctx: AnalysisContext) -> Any:
+    from nlp.lang import DEFAULT_LANGUAGES, LanguageDetector, supported_languages
+
+    known = supported_languages()
+    languages = sorted(
+        set(DEFAULT_LANGUAGES) | {code for code in ctx.source_languages.values() if code in known}
+    )
+    return LanguageDetector(languages=languages)
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: the window
+
+
+def _window_filter(db: sqlite_utils.Database) -> str:
+    """SQL conditions for posts that count: in the window, prepared, original, and not part of
+    a source's first-crawl backfill without dates (those would all look "new")."""
+    conditions = [
+        "p.published_at >= :start",
+        "p.published_at < :end",
+        "p.tokens is not null",
+        "not (coalesce(p.date_estimated, 0) = 1 and substr(p.first_seen_at, 1, 10) = "
+        "(select substr(min(q.first_seen_at), 1, 10) from posts q where q.source_id = p.source_id))",
+    ]
+    if "duplicate_of" in db["posts"].columns_dict:
+        conditions.append("p.duplicate_of is null")
+    return " and ".join(conditions)
+
+
+def load_window(ctx: AnalysisContext) -> dict[str, Any]:
+    """Read the window's posts into a term matrix, entity mentions, authors and weeks."""
+    from nlp.tokens import find_phrases, merge_phrases
+
+    db = ctx.db
+    start, end = ctx.windows.bounds()
+    where = _window_filter(db)
+    params = {"start": start, "end": end}
+    total = db.execute(f"select count(*) from posts p where {where}", params).fetchone()[0]
+    matcher = EntityMatcher((w.name, w.aliases) for w in ctx.watch)
+    keyphrase_tokens = {" ".join(form.casefold().split()) for form in _keyphrases(ctx.watch)}
+
+    sample = [
+        [t for t in row[0].split(TOKEN_SEPARATOR) if t]
+        for row in db.execute(
+            f"select p.tokens from posts p where {where} order by p.id limit {PHRASE_SAMPLE}",
+            params,
+        )
+    ]
+    phrases = {
+        phrase
+        for phrase in find_phrases(sample, min_count=max(5, len(sample) // 2000))
+        if not any(part in keyphrase_tokens for part in phrase)
+    }
+    del sample
+
+    post_ids: list[str] = []
+    author_codes: list[int] = []
+    author_index: dict[str, int] = {}
+    weeks: list[int] = []
+    languages: list[str | None] = []
+    published: list[str] = []
+    entity_rows: list[int] = []
+    entity_cols: list[int] = []
+    report = ctx.progress.counter("posts read")
+
+    def documents() -> Iterator[str]:
+        cursor = db.execute(
+            "select p.id, p.source_id, p.author, p.published_at, p.lang, p.tokens, p.title, "
+            f"p.text from posts p where {where} order by p.published_at, p.id",
+            params,
+        )
+        for n, (pid, source_id, author, when, lang, tokens, title, text) in enumerate(cursor):
+            key = f"{source_id}:{' '.join((author or '').casefold().split())}"
+            code = author_index.setdefault(key, len(author_index))
+            post_ids.append(pid)
+            author_codes.append(code)
+            weeks.append(ctx.windows.week_of(when))
+            languages.append(lang)
+            published.append(when)
+            for entity in matcher.find(f"{title or ''}\n{text or ''}"):
+                entity_rows.append(n)
+                entity_cols.append(entity)
+            if n % 5000 == 0:
+                report(n, total)
+            yield tokens
+
+    def analyzer(tokens: str) -> list[str]:
+        words = merge_phrases([t for t in tokens.split(TOKEN_SEPARATOR) if t], phrases)
+        return [w for w in words if w not in keyphrase_tokens]
+
+    vectorizer = CountVectorizer(analyzer=analyzer, min_df=ctx.options.min_df, dtype=np.float32)
+    try:
+        counts = sp.csr_matrix(vectorizer.fit_transform(documents()))
+        terms = [str(t) for t in vectorizer.get_feature_names_out()]
+    except ValueError:  # no post, or no term frequent enough
+        counts = sp.csr_matrix((len(post_ids), 0), dtype=np.float32)
+        terms = []
+    report(len(post_ids), total)
+    entities = sp.csr_matrix(
+        (np.ones(len(entity_rows), dtype=np.float32), (entity_rows, entity_cols)),
+        shape=(len(post_ids), len(matcher.names)),
+    )
+    ctx.window = WindowData(
+        post_ids=post_ids,
+        authors=np.asarray(author_codes, dtype=np.int64),
+        author_keys=list(author_index),
+        weeks=np.asarray(weeks, dtype=np.int64),
+        languages=languages,
+        published=published,
+        counts=counts,
+        terms=terms,
+        entities=entities,
+        entity_names=list(matcher.names),
+    )
+    recent = int((ctx.window.weeks == ctx.windows.baseline_weeks).sum())
+    if recent == 0:
+        ctx.progress.message(f"no posts in the week ending {ctx.as_of}: nothing is recent")
+    if recent == len(post_ids) and post_ids:
+        ctx.progress.message(
+            "no posts in the baseline weeks: every finding is 'new' until more weeks are crawled"
+        )
+    return {
+        "posts": len(post_ids),
+        "recent_posts": recent,
+        "authors": len(author_index),
+        "terms": len(terms),
+        "keyphrases": len(phrases),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Step 3: topics
+
+
+def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
+    """Cluster the window, match topics to stored ones, write topics and post_topics."""
+    from nlp.topics import TermMatrix, TopicModel, match_topics
+
+    window = _need_window(ctx)
+    db = ctx.db
+    names = [name.casefold() for name in window.entity_names]
+    matrix = TermMatrix(
+        counts=sp.hstack([window.counts, window.entities], format="csr"),
+        terms=[*window.terms, *names],
+        boost=np.concatenate(
+            [np.ones(len(window.terms)), np.full(len(names), ENTITY_BOOST)]
+        ).astype(np.float32),
+    )
+    model = ctx.options.topic_model or TopicModel(
+        ctx.options.n_topics, random_state=ctx.options.random_state
+    )
+    result = model.fit(matrix, window.languages, progress=ctx.progress.message)
+
+    stored = list(db.query("select id, centroid, first_seen, last_seen from topics"))
+    stored = [row for row in stored if row["centroid"]]
+    stored_vectors = (
+        np.vstack([np.frombuffer(row["centroid"], dtype=np.float32) for row in stored])
+        if stored
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    new_vectors = (
+        np.vstack([t.signature for t in result.topics])
+        if result.topics
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    if stored and stored_vectors.shape[1] != new_vectors.shape[1]:
+        stored, stored_vectors = [], np.zeros((0, 0), dtype=np.float32)
+    matches = match_topics(new_vectors, stored_vectors, min_similarity=ctx.options.match_similarity)
+    next_id = (db.execute("select max(id) from topics").fetchone()[0] or 0) + 1
+    ids: list[int] = []
+    rows: list[dict[str, Any]] = []
+    for topic, match in zip(result.topics, matches, strict=True):
+        if match is None:
+            topic_id, first_seen, last_seen = next_id, ctx.as_of, ctx.as_of
+            next_id += 1
+        else:
+            old = stored[match]
+            topic_id = old["id"]
+            first_seen = min(old["first_seen"] or ctx.as_of, ctx.as_of)
+            last_seen = max(old["last_seen"] or ctx.as_of, ctx.as_of)
+        ids.append(topic_id)
+        rows.append(
+            {
+                "id": topic_id,
+                "label": topic.label,
+                "top_terms": json.dumps(topic.top_terms, ensure_ascii=False),
+                "size": topic.size,
+                "languages": json.dumps(topic.languages),
+                "first_seen": first_seen,
+                "last_seen": last_seen,
+                "centroid": topic.signature.astype(np.float32).tobytes(),
+            }
+        )
+    id_of = np.asarray([*ids, -1], dtype=np.int64)  # assignment −1 picks the final −1
+    window.topic_ids = id_of[result.assignments]
+    ctx.topics = rows
+
+    with write_transaction(db):
+        if rows:
+            db["topics"].upsert_all(rows, pk="id")
+        _fill_window_table(db, window.post_ids)
+        db.execute("delete from post_topics where post_id in (select id from temp.analysis_window)")
+        assigned = np.flatnonzero(window.topic_ids >= 0)
+        db.conn.executemany(
+            "insert into post_topics (post_id, topic_id, weight) values (?, ?, ?)",
+            (
+                (window.post_ids[i], int(window.topic_ids[i]), round(float(result.weights[i]), 4))
+                for i in assigned
+            ),
+        )
+        # Topics an earlier run for this same date created and this run did not find again.
+        db.execute(
+            "delete from topics where first_seen = ? and id not in "
+            "(select value from json_each(?)) and id not in (select topic_id from post_topics) "
+            "and id not in (select topic_id from topic_weeks)",
+            [ctx.as_of, json.dumps(ids)],
+        )
+    matched = sum(m is not None for m in matches)
+    return {
+        "topics": len(rows),
+        "matched_to_stored": matched,
+        "new_topics": len(rows) - matched,
+        "posts_with_topic": int((window.topic_ids >= 0).sum()),
+    }
+
+
+def _need_window(ctx: AnalysisContext) -> WindowData:
+    if ctx.window is None:
+        raise AnalysisError("the 'load' step must run before this step")
+    return ctx.window
+
+
+def _fill_window_table(db: sqlite_utils.Database, post_ids: Sequence[str]) -> None:
+    db.execute("create temp table if not exists analysis_window (id text primary key)")
+    db.execute("delete from temp.analysis_window")
+    db.conn.executemany(
+        "insert or ignore into temp.analysis_window (id) values (?)", ((i,) for i in post_ids)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Step 4: topics over time
+
+
+def write_topic_weeks(ctx: AnalysisContext) -> dict[str, Any]:
+    """Recount posts and distinct authors per topic for every ISO week the window touches."""
+    from nlp.topics import topics_over_time
+
+    db = ctx.db
+    first = ctx.windows.start.date()
+    last = (ctx.windows.end - dt.timedelta(seconds=1)).date()
+    monday = first - dt.timedelta(days=first.weekday())
+    after = last + dt.timedelta(days=7 - last.weekday())
+    bounds = [f"{monday.isoformat()}T00:00:00Z", f"{after.isoformat()}T00:00:00Z"]
+    duplicates = " and p.duplicate_of is null" if "duplicate_of" in db["posts"].columns_dict else ""
+    rows = db.execute(
+        "select pt.topic_id, p.published_at, p.source_id, p.author from post_topics pt "
+        "join posts p on p.id = pt.post_id "
+        f"where p.published_at >= ? and p.published_at < ?{duplicates}",
+        bounds,
+    ).fetchall()
+    table = topics_over_time(
+        [r[0] for r in rows],
+        [iso_week(r[1]) for r in rows],
+        [f"{r[2]}:{' '.join((r[3] or '').casefold().split())}" for r in rows],
+    )
+    weeks = []
+    day = monday
+    while day < after:
+        weeks.append(iso_week(f"{day.isoformat()}T00:00:00Z"))
+        day += dt.timedelta(days=7)
+    with write_transaction(db):
+        db.execute(
+            "delete from topic_weeks where week in (select value from json_each(?))",
+            [json.dumps(weeks)],
+        )
+        if table:
+            db["topic_weeks"].insert_all(
+                {"topic_id": r["topic"], "week": r["week"], "posts": r["posts"],
+                 "authors": r["authors"]}
+                for r in table
+            )  # fmt: skip
+    return {"weeks": len(weeks), "rows": len(table)}
+
+
+# --------------------------------------------------------------------------------------------
+# Step 5: trends
+
+
+def write_trends(ctx: AnalysisContext) -> dict[str, Any]:
+    """Score terms, topics and watched entities; replace this date's rows in ``trends``."""
+    window = _need_window(ctx)
+    scorer = ctx.options.scorer
+    recent_week = ctx.windows.baseline_weeks
+    n_weeks = recent_week + 1
+    everyone = sp.csr_matrix(np.ones((window.size, 1), dtype=np.float32))
+    volume, _ = count_by_week(everyone, window.authors, window.weeks, n_weeks)
+    volume = volume[:, 0]
+    recent_rows = window.rows_in(recent_week)
+    baseline_rows = np.flatnonzero((window.weeks >= 0) & (window.weeks < recent_week))
+
+    subjects: list[tuple[str, sp.csr_matrix, list[str], list[int | None]]] = [
+        ("term", window.counts, window.terms, [None] * len(window.terms)),
+        ("entity", window.entities, window.entity_names, [None] * len(window.entity_names)),
+    ]
+    if window.topic_ids is not None and ctx.topics:
+        topic_ids = [row["id"] for row in ctx.topics]
+        column = {topic_id: i for i, topic_id in enumerate(topic_ids)}
+        member = np.flatnonzero(window.topic_ids >= 0)
+        indicator = sp.csr_matrix(
+            (np.ones(len(member), dtype=np.float32),
+             (member, [column[int(window.topic_ids[i])] for i in member])),
+            shape=(window.size, len(topic_ids)),
+        )  # fmt: skip
+        subjects.append(("topic", indicator, [row["label"] for row in ctx.topics], topic_ids))
+
+    rows: list[dict[str, Any]] = []
+    counts_by_kind: dict[str, int] = {}
+    for kind, indicator, labels, topic_ids_of in subjects:
+        if indicator.shape[1] == 0:
+            counts_by_kind[kind] = 0
+            continue
+        authors, posts = count_by_week(indicator, window.authors, window.weeks, n_weeks)
+        emergence = scorer.score(authors[recent_week], authors[:recent_week], volume[recent_week],
+                                 volume[:recent_week])  # fmt: skip
+        reach, _ = count_by_week(indicator, window.authors, np.where(window.weeks >= 0, 0, -1), 1)
+        chosen = _chosen(kind, emergence.status, emergence.score, ctx.options.max_terms)
+        counts_by_kind[kind] = len(chosen)
+        if not chosen:
+            continue
+        subset = sp.csr_matrix(indicator)[:, chosen]
+        langs_recent = languages_by_item(subset, window.languages, recent_rows)
+        langs_all = languages_by_item(subset, window.languages)
+        faded = [i for i, item in enumerate(chosen) if authors[recent_week][item] == 0]
+        # Rows are in time order, so pick_evidence's default (latest first) is the newest posts.
+        evidence = pick_evidence(subset, range(len(chosen)), recent_rows, window.authors,
+                                 window.post_ids)  # fmt: skip
+        evidence.update(pick_evidence(subset, faded, baseline_rows, window.authors,
+                                      window.post_ids))  # fmt: skip
+        p_value, p_adjusted = emergence.p_value, emergence.p_adjusted
+        for position, item in enumerate(chosen):
+            rows.append(
+                {
+                    "as_of": ctx.as_of,
+                    "kind": kind,
+                    "label": labels[item],
+                    "score": _number(emergence.score[item]),
+                    "recent_count": int(authors[recent_week][item]),
+                    "recent_posts": int(posts[recent_week][item]),
+                    "baseline_mean": _number(emergence.baseline_mean[item]),
+                    "expected": _number(emergence.expected[item]),
+                    "growth": _number(emergence.growth[item]),
+                    "authors": int(reach[0][item]),
+                    "p_value": _number(p_value[item]),
+                    "p_adjusted": _number(p_adjusted[item]),
+                    "status": str(emergence.status[item]),
+                    "languages": json.dumps(langs_recent[position] or langs_all[position]),
+                    "evidence": json.dumps(evidence.get(position, [])),
+                    "topic_id": topic_ids_of[item],
+                }
+            )
+    with write_transaction(ctx.db):
+        ctx.db.execute("delete from trends where as_of = ?", [ctx.as_of])
+        if rows:
+            ctx.db["trends"].insert_all(rows)
+    statuses: dict[str, int] = {}
+    for row in rows:
+        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+    return {"rows": counts_by_kind, "status": statuses,
+            "recent_authors": int(volume[recent_week])}  # fmt: skip
+
+
+def _chosen(kind: str, status: np.ndarray, score: np.ndarray, limit: int) -> list[int]:
+    """Which subjects get a row: every topic and entity; for terms, the strongest non-steady
+    ones (up to ``limit`` rising and ``limit`` fading)."""
+    if kind != "term":
+        return list(range(len(status)))
+    rising = np.flatnonzero((status == "new") | (status == "emerging"))
+    falling = np.flatnonzero(status == "fading")
+    rising = rising[np.argsort(-score[rising], kind="stable")][:limit]
+    falling = falling[np.argsort(score[falling], kind="stable")][:limit]
+    return [int(i) for i in (*rising, *falling)]
+
+
+def _number(value: float) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) else round(value, 6)
+
+
+DEFAULT_STEPS: tuple[Step, ...] = (
+    Step("prepare", prepare_posts),
+    Step("load", load_window),
+    Step("topics", find_topics),
+    Step("topic_weeks", write_topic_weeks),
+    Step("trends", write_trends),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+
+
+def parse_as_of(value: str | dt.date | None) -> dt.date:
+    """``YYYY-MM-DD`` (or a date) → date; None → today (UTC). Raises :class:`AnalysisError`."""
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise AnalysisError(
+            f"--as-of {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-22"
+        ) from None
+
+
+def run_analysis(
+    config: Config | None,
+    db_path: str | Path,
+    *,
+    as_of: str | dt.date | None = None,
+    baseline_weeks: int | None = None,
+    options: AnalysisOptions | None = None,
+    steps: Sequence[Step] = DEFAULT_STEPS,
+    progress: Progress | None = None,
+) -> AnalysisSummary:
+    """Analyse the database at ``db_path`` for the week ending ``as_of``; see the module doc.
+
+    ``config`` supplies the watch list and source language hints (None: no watch list).
+    """
+    options = options or AnalysisOptions()
+    if baseline_weeks is not None:
+        options = dataclasses.replace(options, baseline_weeks=baseline_weeks)
+    if options.baseline_weeks < 1:
+        raise AnalysisError("--baseline-weeks must be at least 1")
+    windows = Windows(parse_as_of(as_of), options.baseline_weeks)
+    progress = progress or Progress()
+    db = open_db(db_path)
+    try:
+        languages = {
+            row["id"]: row["language"]
+            for row in db.query("select id, name, language from sources")
+            if row["language"]
+        }
+        if config is not None:
+            by_name = {row["name"]: row["id"] for row in db.query("select id, name from sources")}
+            for source in config.sources:
+                if source.language and source.name in by_name:
+                    languages[by_name[source.name]] = source.language
+        started = utcnow()
+        runs = db["analysis_runs"]
+        runs.insert(
+            {"as_of": windows.as_of.isoformat(), "started_at": started, "status": "running"}
+        )
+        run_id = int(runs.last_pk)
+        ctx = AnalysisContext(
+            db=db,
+            windows=windows,
+            watch=tuple(config.watch) if config is not None else (),
+            options=options,
+            progress=progress,
+            run_id=run_id,
+            source_languages=languages,
+        )
+        ctx.stats["window"] = {"start": windows.bounds()[0], "end": windows.bounds()[1],
+                               "baseline_weeks": options.baseline_weeks}  # fmt: skip
+        ctx.stats["steps"] = {}
+        try:
+            for step in steps:
+                progress.step(step.name)
+                began = time.perf_counter()
+                figures = step.run(ctx) or {}
+                seconds = round(time.perf_counter() - began, 3)
+                ctx.stats["steps"][step.name] = {"seconds": seconds, **figures}
+                progress.message(f"done in {seconds:.1f} s")
+        except BaseException as exc:
+            db["analysis_runs"].update(
+                run_id,
+                {"finished_at": utcnow(), "status": "failed",
+                 "stats": json.dumps({**ctx.stats, "error": f"{type(exc).__name__}: {exc}"},
+                                     default=str)},
+            )  # fmt: skip
+            raise
+        posts = ctx.window.size if ctx.window is not None else 0
+        db["analysis_runs"].update(
+            run_id,
+            {"finished_at": utcnow(), "status": "ok", "posts": posts,
+             "stats": json.dumps(ctx.stats, default=str)},
+        )  # fmt: skip
+        trends = {
+            row["status"]: row["n"]
+            for row in db.query(
+                "select status, count(*) as n from trends where as_of = ? group by status",
+                [ctx.as_of],
+            )
+        }
+        return AnalysisSummary(run_id, ctx.as_of, posts, len(ctx.topics), trends, ctx.stats)
+    finally:
+        db.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+@click.command("analyze")
+@click.option(
+    "--db", "db_path", default=DEFAULT_DB, show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path), help="The SQLite database to use.",
+)  # fmt: skip
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Last day of the recent week (YYYY-MM-DD); default: today (UTC).")  # fmt: skip
+@click.option("--baseline-weeks", default=8, show_default=True, type=int,
+              help="Weeks before the recent week to compare it with.")  # fmt: skip
+@click.option(
+    "-c", "--config", "config_path", default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="sources.yml for the watch list and language hints (default: ./sources.yml if present).",
+)  # fmt: skip
+@click.option("--topics", "n_topics", type=int, default=None,
+              help="Number of topics (default: about √(posts/10), 5 to 100).")  # fmt: skip
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
+def analyze_command(
+    db_path: Path,
+    as_of: str | None,
+    baseline_weeks: int,
+    config_path: Path | None,
+    n_topics: int | None,
+    quiet: bool,
+) -> None:
+    """Find languages, topics and emerging or fading trends for the week ending --as-of.
+
+    Compares the 7 days ending on --as-of with the --baseline-weeks weeks before, counting
+    distinct authors, and writes the topics, topic_weeks and trends tables. Re-running for
+    the same date replaces that date's trends; other dates stay.
+    """
+    from pipelines.cli import UsageError
+
+    try:
+        day = parse_as_of(as_of)
+    except AnalysisError as exc:
+        raise UsageError(str(exc)) from None
+    if baseline_weeks < 1:
+        raise UsageError("--baseline-weeks must be at least 1")
+    if n_topics is not None and n_topics < 1:
+        raise UsageError("--topics must be at least 1")
+    if not db_path.exists():
+        raise UsageError(f"{db_path}: no such database; crawl first (trendscout crawl --db ...)")
+    config = None
+    if config_path is None and Path("sources.yml").exists():
+        config_path = Path("sources.yml")
+    if config_path is not None:
+        try:
+            config = load_config(config_path)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+    options = AnalysisOptions(baseline_weeks=baseline_weeks, n_topics=n_topics)
+    summary = run_analysis(
+        config, db_path, as_of=day, options=options, progress=_Silent() if quiet else Progress()
+    )
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(summary.trends.items()))
+    click.echo(
+        f"analysis run {summary.run_id} for the week ending {summary.as_of}: "
+        f"{summary.posts:,} posts, {summary.topics} topics; trends: {statuses or 'none'}"
+    )
