@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import trafilatura
-
 # htmldate keeps the time of day when the page gives one (ISO meta tags, JSON-LD).
 DATE_PARAMS = {
     "original_date": True,
@@ -30,7 +28,7 @@ MIN_TEXT_CHARS = 25
 # Polish pages without author meta tags come back from trafilatura with the "by" kept.
 _BY_WORDS = (
     r"(?:view|see|read)\s+all\s+(?:posts|articles|stories)\s+by|(?:more\s+)?(?:posts|articles)\s+by|"
-    r"written\s+by|posted\s+by|published\s+by|by|przez|autor(?:ka)?|napisał(?:a)?|"
+    r"written\s+by|posted\s+by|published\s+by|by|przez|autor(?:ka)?|napisał(?:a)?|beitrag\s*von|"
     r"bởi|viết\s+bởi|tác\s+giả|автор|verfasst\s+von|écrit\s+par|escrito\s+por"
 )
 # Also name particles ("Da Silva", "von der Leyen"): stripped only before a capitalised
@@ -41,6 +39,7 @@ _PARTICLE_BYLINE = re.compile(rf"^(?:{_PARTICLES})(?:\s*[:：]\s*|\s+)(?=[^\W\d_
 _CJK_BYLINE = re.compile(
     r"^(?:作者|撰文|文|记者|記者|(?:责任)?编辑|(?:責任)?編輯|来源|來源)\s*[:：︰]\s*(?=\S)"
 )
+_AFTER_NAME = re.compile(r"\s*[»·|•—–(]|,\s|\s(?:am|on|le|il|el|dnia|ngày|posted|\d)")
 # Photo credits that metadata extraction sometimes takes for the author.
 _NOT_AN_AUTHOR = re.compile(r"^(?:photo|foto|фото|zdjęcie|ảnh|image|图片|圖片)\b", re.I)
 
@@ -58,6 +57,16 @@ _PUBLISHED_PATTERNS = [
     ),
     re.compile(r"[\"']datePublished[\"']\s*:\s*[\"']([^\"']+)[\"']"),
 ]
+
+
+# Where a page names its author when its meta tags do not (outside comment sections).
+BYLINE_XPATH = (
+    "(//*[@rel='author' or @itemprop='author' or @class='author' or contains(@class, 'byline')"
+    " or contains(@class, 'author-name') or contains(@class, 'entry-author')"
+    " or contains(@class, 'post-author')]"
+    "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    ")[position() <= 3]"
+)
 
 
 class MalformedJSON(ValueError):
@@ -84,35 +93,64 @@ def extract_article(
     """Main text and metadata of one HTML page, or None when it has no main text
     (less than ``MIN_TEXT_CHARS`` characters).
 
-    ``fast`` skips trafilatura's fallback extractors (readability, jusText): on the
-    shared evaluation corpus it recovers the same gold text at a fraction of the cost
-    (see benchmarks/extraction.py).
+    The page is parsed once. Title and author come from its meta tags and JSON-LD (as
+    trafilatura reads them), else its single ``<h1>`` and byline; the date from
+    :func:`published_time`, else htmldate; the text from trafilatura without its
+    metadata pass, whose heuristic author search alone costs more than the rest of the
+    metadata together. ``fast`` skips trafilatura's fallback extractors (readability,
+    jusText). benchmarks/bench_extraction.py measures both choices.
     """
+    # Imported here: they take a noticeable share of a crawl's start-up, and only
+    # sitemap sources need them.
+    import trafilatura
+    from htmldate import find_date
+    from trafilatura.utils import load_html
+
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", "replace")
+    tree = load_html(html)
+    if tree is None:
+        return None
+    title, author = _title_and_author(tree)
+    published = published_time(html) or utc_iso(find_date(tree, url=url, **DATE_PARAMS))
     document = trafilatura.bare_extraction(
-        html,
+        tree,
         url=url,
         fast=fast,
         favor_precision=favor_precision,
         include_comments=False,
         include_tables=True,
-        with_metadata=True,
-        date_extraction_params=DATE_PARAMS,
     )
     if document is None or len((document.text or "").strip()) < MIN_TEXT_CHARS:
         return None
-    title = _clean(document.title)
     text = document.text.strip()
     first, _, rest = text.partition("\n")
     if title and rest.strip() and _clean(first) == title:
         text = rest.strip()  # the headline is the title, not part of the text
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
-    return Article(
-        title=title,
-        text=text,
-        author=clean_author(document.author),
-        published_at=published_time(html) or utc_iso(document.date),
-    )
+    return Article(title=title, text=text, author=clean_author(author), published_at=published)
+
+
+def _title_and_author(tree: Any) -> tuple[str | None, str | None]:
+    """Title and author from meta tags and JSON-LD, else the page's headline and byline."""
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+
+    meta = examine_meta(tree)
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # noqa: BLE001 - malformed JSON-LD is common; meta tags still count
+        pass
+    title = _clean(meta.title) or _clean(extract_title(tree))
+    author = meta.author
+    if not author or author.startswith(("http://", "https://")):
+        author = next(
+            (
+                text
+                for node in tree.xpath(BYLINE_XPATH)
+                if 1 < len(text := _clean(node.text_content()) or "") <= 80
+            ),
+            None,
+        )
+    return title, author
 
 
 def published_time(html: str) -> str | None:
@@ -145,6 +183,8 @@ def clean_author(name: str | None) -> str | None:
             continue
         cleaned = rest
         break
+    # A byline's date or other details after the name: "r23 » 21.01.2009, 05:42".
+    cleaned = _AFTER_NAME.split(cleaned, maxsplit=1)[0]
     cleaned = cleaned.strip(" ,;|-–—·")
     if _NOT_AN_AUTHOR.match(cleaned):
         return None

@@ -11,14 +11,15 @@ The detector answers in three steps, cheapest first:
    capitalised ASCII words (game titles, names) are left out first, so a Polish post quoting
    an English title is judged on its Polish words.
 3. **Fallback.** When the fast answer is unsure, lingua with all 75 languages in its
-   trigram-only mode (~2 s to load, ~70 MB, where all full models take ~1 GB and 15-50 s).
-   Texts under 120 characters that it is unsure about are checked again with full models
-   of its five best candidates only, so only languages that occur get loaded. Everything
-   loads lazily, once per process, and all detectors share it. "Unsure" means any of: the
-   best restricted confidence is below ``min_confidence`` (texts of three words or more); a
-   tenth of the words carry letters the winner's alphabet lacks (``ã ç ß`` in "English"); or
-   the text has six words or more and almost none of the winner's stop words (German called
-   English).
+   trigram-only mode: ~2 s to load and ~70 MB, where the full models of all languages take
+   15-50 s and ~1 GB here. Checking short unsure texts again with full models changed 2 of
+   4,016 three-word SIB-200 answers and cost 10 s of model loading per run, so it is not
+   done. The model loads lazily, once per process, and all detectors share it.
+
+"Unsure" means any of: the best restricted confidence is below ``min_confidence`` (texts of
+three words or more); a tenth of the words carry letters the winner's alphabet lacks
+(``ã ç ß`` in "English"); or the text has six words or more and almost none of the winner's
+stop words (German called English).
 
 A source's ``language`` hint never overrides a confident detection: it only decides between
 plausible candidates when detection is unsure (see :meth:`LanguageDetector.detect`).
@@ -57,13 +58,8 @@ STOPWORD_MIN_WORDS = 6
 STOPWORD_MIN_SHARE = 0.1
 STOPWORD_MIN_SHARE_WITH_FOREIGN = 0.2
 # Latin texts shorter than this many words never fall back for low confidence alone: the
-# all-language model is no better on one or two words and costs ~1 GB to load.
+# all-language model is no better on one or two words.
 SHORT_TEXT_WORDS = 3
-# Texts shorter than this that the low-accuracy all-language model is unsure about are checked
-# again with full models (lingua's advice: low accuracy is fine above ~120 characters) ...
-HIGH_ACCURACY_MAX_CHARS = 120
-# ... restricted to the low-accuracy model's best few candidates.
-ESCALATION_CANDIDATES = 5
 # When the all-language answer is unsure too, the restricted answer stays if the all-language
 # model gives it at least this fraction of its own best confidence.
 RESTRICTED_KEEP_RATIO = 0.5
@@ -398,7 +394,7 @@ class LanguageDetector:
 
     ``languages`` is the fast-path set (ISO 639-1; default ``en pl vi zh``); a call's source
     hint joins it for that call. ``fallback_all`` lets unsure texts go to lingua with all
-    languages (loaded once per process, ~1 GB). ``min_confidence`` is the confidence below
+    languages (trigram models, loaded once per process). ``min_confidence`` is the confidence below
     which an answer counts as unsure.
     """
 
@@ -526,39 +522,15 @@ class LanguageDetector:
             reporter.add(len(pending))
             reporter.report()
             return
-        # Tier 1: all languages, trigram models only (cheap). Tier 2, for short texts it is
-        # unsure about: full models, but only for its best few candidates (plus the fast
-        # path's answer and the hint), so only languages that really occur get loaded.
-        escalate: dict[frozenset[str], list[tuple[int, _Features, dict[str, float]]]] = {}
+        detector = _all_detector()
         for chunk in _chunks(pending):
-            batch = _all_detector().compute_language_confidence_values_in_parallel(
+            batch = detector.compute_language_confidence_values_in_parallel(
                 [features.text for _, features, _ in chunk]
             )
-            for (i, features, restricted), confidences in zip(chunk, batch, strict=True):
-                values = _values(confidences)
+            for (i, _, restricted), confidences in zip(chunk, batch, strict=True):
                 hint = hints[i] if hints is not None else None
-                if (
-                    _best(values)[1] < self.min_confidence
-                    and len(features.text) < HIGH_ACCURACY_MAX_CHARS
-                ):
-                    candidates = sorted(values, key=values.__getitem__, reverse=True)
-                    chosen = set(candidates[:ESCALATION_CANDIDATES])
-                    chosen.update(code for code in (_best(restricted)[0], hint) if code)
-                    escalate.setdefault(frozenset(chosen), []).append((i, features, restricted))
-                    continue
-                results[i] = self._decide_all(values, restricted, hint)
-                reporter.add(1)
-            reporter.report()
-        for candidates, members in escalate.items():
-            detector = _restricted_detector(candidates)
-            for chunk in _chunks(members):
-                batch = detector.compute_language_confidence_values_in_parallel(
-                    [features.text for _, features, _ in chunk]
-                )
-                for (i, _, restricted), confidences in zip(chunk, batch, strict=True):
-                    hint = hints[i] if hints is not None else None
-                    results[i] = self._decide_all(_values(confidences), restricted, hint)
-                reporter.add(len(chunk))
+                results[i] = self._decide_all(_values(confidences), restricted, hint)
+            reporter.add(len(chunk))
             reporter.report()
 
     def _decide_all(

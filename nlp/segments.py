@@ -74,6 +74,8 @@ _START = (
 _CJK_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2, "兩": 2}
 _WORD = re.compile(r"[\w'-]+")
 _WORD_PAIR = re.compile(r"\w\w")
+_SPACES = re.compile(r"\s*")
+_QUOTED_LINE = re.compile(r"(?m)^[ \t]*>.*$")
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
 _CJK_NUMERAL = "[零〇一二两兩三四五六七八九十百]{1,4}"
 
@@ -564,6 +566,7 @@ class _Rule:
     negatable: bool
     unless_after: re.Pattern[str] | None
     slots: tuple[str, ...]  # group names: "age" or "c_<class>"
+    anchored: bool  # the pattern starts with {START}: tried only where clauses start
 
 
 @dataclass(frozen=True)
@@ -587,11 +590,6 @@ class _Language:
 
 def _key(term: str) -> str:
     return " ".join(term.casefold().split())
-
-
-def _literal(term: str) -> str:
-    """A term as a regex: any run of spaces in it matches any whitespace."""
-    return r"\s+".join(re.escape(part) for part in term.split())
 
 
 def _trie_regex(terms: Mapping[str, str]) -> str:
@@ -794,7 +792,11 @@ class _Compiler:
 
     def rule(self, spec: _RuleSpec) -> _Rule:
         slots: list[str] = []
-        body = self.expand(spec.pattern, spec.where, slots)
+        pattern = spec.pattern.strip()
+        anchored = pattern.startswith("{START}")
+        if anchored:  # much faster than a lookbehind tried at every position
+            pattern = pattern.removeprefix("{START}")
+        body = self.expand(pattern, spec.where, slots)
         if spec.unless_before:
             following = self.context(spec.unless_before, f"{spec.where}.unless_before")
             body += rf"(?!\s*(?:{following})"
@@ -816,6 +818,7 @@ class _Compiler:
             negatable=spec.negatable,
             unless_after=unless_after,
             slots=tuple(slots),
+            anchored=anchored,
         )
 
     def language(self, origin: str) -> _Language:
@@ -883,29 +886,27 @@ def _cjk_number(text: str) -> int | None:
 
 def _quoted_spans(text: str, pairs: Iterable[tuple[str, str]]) -> list[tuple[int, int]]:
     """Character spans inside quotation marks, and lines quoted with a leading '>'."""
-    spans: list[tuple[int, int]] = []
-    for match in re.finditer(r"(?m)^[ \t]*>.*$", text):
-        spans.append((match.start(), match.end()))
-    openers: dict[str, list[str]] = {}
+    spans: list[tuple[int, int]] = [m.span() for m in _QUOTED_LINE.finditer(text)]
+    closers_of: dict[str, str] = {}
     for opening, closing in pairs:
-        openers.setdefault(opening, []).append(closing)
-    i = 0
-    length = len(text)
-    while i < length:
+        closers_of[opening] = closers_of.get(opening, "") + closing
+    marks = re.compile("[" + re.escape("".join(closers_of)) + "]")
+    position = 0
+    while (mark := marks.search(text, position)) is not None:
+        i = mark.start()
         char = text[i]
-        closers = openers.get(char)
-        if closers is None or (char in _APOSTROPHES and not _opens_quote(text, i)):
-            i += 1
+        if char in _APOSTROPHES and not _opens_quote(text, i):
+            position = i + 1
             continue
-        end = _find_closer(text, i + 1, closers)
-        if end is None:
+        end = _find_closer(text, i + 1, closers_of[char])
+        if end is None:  # unclosed: quoted to the end of the line
             line_end = text.find("\n", i)
-            end = length if line_end < 0 else line_end
+            end = len(text) if line_end < 0 else line_end
             spans.append((i, end))
-            i = end
+            position = end
         else:
             spans.append((i, end + 1))
-            i = end + 1
+            position = end + 1
     return spans
 
 
@@ -915,16 +916,18 @@ def _opens_quote(text: str, i: int) -> bool:
     return (before.isspace() or before in "([{:—–-") and not after.isspace()
 
 
-def _find_closer(text: str, start: int, closers: list[str]) -> int | None:
-    for j in range(start, len(text)):
-        char = text[j]
-        if char == "\n" and j + 1 < len(text) and text[j + 1] == "\n":
+def _find_closer(text: str, start: int, closers: str) -> int | None:
+    """The closing mark of a quote opened before ``start``; None at a paragraph break."""
+    candidates = re.compile("[" + re.escape(closers) + "]|\n\n")
+    position = start
+    while (found := candidates.search(text, position)) is not None:
+        j = found.start()
+        if found.group() == "\n\n":
             return None  # a quote does not run over a paragraph break
-        if char not in closers:
-            continue
-        if char in _APOSTROPHES:
+        if text[j] in _APOSTROPHES:
             after = text[j + 1] if j + 1 < len(text) else " "
             if text[j - 1].isspace() or after.isalnum():
+                position = j + 1
                 continue  # an apostrophe inside a word: "can't", "I'm"
         return j
     return None
@@ -934,17 +937,26 @@ def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
+class _CompatibilityTable(dict):
+    """str.translate table: a character's NFKC form when that is one character (１ -> 1)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        self[code] = folded if len(folded) == 1 else char
+        return self[code]
+
+
+_COMPATIBLE = _CompatibilityTable()
+
+
 def _compatible(text: str) -> str:
     """Compatibility forms (full-width digits, ...) folded one character at a time.
 
     Folding keeps every character's position, so a match found in the folded text is cut
     from the text as written for its evidence.
     """
-    out = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char) if not char.isascii() else char
-        out.append(folded if len(folded) == 1 else char)
-    return "".join(out)
+    return text if text.isascii() else text.translate(_COMPATIBLE)
 
 
 class SegmentTagger:
@@ -1044,14 +1056,19 @@ class SegmentTagger:
     ) -> list[tuple[int, SegmentMatch]]:
         folded = _lower(matchable.translate(language.fold) if language.fold else matchable)
         quoted: list[tuple[int, int]] | None = None
-        breaks: list[int] | None = None
+        breaks = [m.end() for m in language.clause_breaks.finditer(folded)]
         found: list[tuple[int, SegmentMatch]] = []
         for rule in language.rules:
-            for match in self._matches(rule.regex, folded, language.word_boundaries):
+            if rule.anchored:
+                starts = [0, *(_SPACES.match(folded, b).end() for b in breaks)]
+                matches: Iterable[re.Match[str]] = filter(
+                    None, (rule.regex.match(folded, start) for start in starts)
+                )
+            else:
+                matches = self._matches(rule.regex, folded, language.word_boundaries)
+            for match in matches:
                 if quoted is None:
                     quoted = self._quoted(text, folded, language)
-                    breaks = [m.end() for m in language.clause_breaks.finditer(folded)]
-                assert breaks is not None
                 start, end = match.span()
                 if end == start or _inside(quoted, start, end):
                     continue

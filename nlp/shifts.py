@@ -19,7 +19,9 @@ The test for each subject x segment is a 2 x 2 table (window x in segment or not
 
 * Fisher's exact test (two-sided) when any expected cell count is below 5, where the normal
   approximation is poor; otherwise the two-proportion z-test with pooled variance.
-* Benjamini-Hochberg adjustment over every subject x segment tested in the run (``p_adjusted``).
+* Benjamini-Hochberg adjustment over every subject x segment tested in the run (``p_adjusted``;
+  in a two-segment exclusive dimension such as gender, "female up" and "male down" are the
+  same hypothesis and enter the correction once).
   A run screens many subjects and segments for the few that moved; BH keeps the expected share
   of false findings among those reported at ``alpha`` and, unlike Holm's family-wise control,
   does not lose most of its power as the watch list grows. When nothing really moved, BH's
@@ -37,6 +39,7 @@ test treats the samples as independent, which makes it slightly conservative.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections import defaultdict
@@ -266,11 +269,16 @@ def author_profiles(
 # --------------------------------------------------------------------------- statistics
 
 
+@functools.lru_cache(maxsize=16)
+def _z_quantile(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion ``successes / n``."""
     if n == 0:
         return (0.0, 1.0)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = _z_quantile(level)
     p = successes / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
@@ -299,18 +307,19 @@ def proportion_test(
     Fisher's exact test when any expected count of the 2 x 2 table is below
     ``min_expected``, otherwise the pooled two-proportion z-test.
     """
+    # A table and its complement (women up = men down) get bit-identical p-values.
+    x1, x2 = min((x1, x2), (n1 - x1, n2 - x2))
     total = n1 + n2
     hits = x1 + x2
-    expected = [n * share for n in (n1, n2) for share in (hits / total, 1 - hits / total)]
+    expected = [n * count / total for n in (n1, n2) for count in (hits, total - hits)]
     if min(expected) < min_expected:
         table = [[x1, n1 - x1], [x2, n2 - x2]]
         return float(stats.fisher_exact(table, alternative="two-sided").pvalue), "fisher"
-    pooled = hits / total
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
+    variance = hits * (total - hits) / total**2 * (1 / n1 + 1 / n2)
+    if variance == 0:
         return 1.0, "z"
-    z = (x1 / n1 - x2 / n2) / se
-    return float(2 * stats.norm.sf(abs(z))), "z"
+    z = (x1 * n2 - x2 * n1) / (n1 * n2) / math.sqrt(variance)
+    return math.erfc(abs(z) / math.sqrt(2)), "z"  # two-sided normal tail
 
 
 def adjust_p_values(p_values: Sequence[float], method: str = "bh") -> list[float]:
@@ -389,12 +398,24 @@ def audience_shifts(
                     max_evidence=max_evidence,
                 )
             )
-    adjusted = adjust_p_values([row["p_value"] for row in rows], correction)
-    for row, p_adjusted in zip(rows, adjusted, strict=True):
-        row["p_adjusted"] = p_adjusted
-        row["significant"] = int(p_adjusted <= alpha)
+    # In an exclusive dimension with two segments, "more women" and "fewer men" are one
+    # hypothesis (the two tables are complements): it enters the correction once.
+    hypotheses: dict[tuple[str, ...], float] = {}
+    for row in rows:
+        hypotheses.setdefault(_hypothesis(row, dims), row["p_value"])
+    p_adjusted = adjust_p_values(list(hypotheses.values()), correction)
+    adjusted = dict(zip(hypotheses, p_adjusted, strict=True))
+    for row in rows:
+        row["p_adjusted"] = adjusted[_hypothesis(row, dims)]
+        row["significant"] = int(row["p_adjusted"] <= alpha)
     rows.sort(key=lambda r: (-r["significant"], r["p_adjusted"], r["subject"], r["segment"]))
     return rows
+
+
+def _hypothesis(row: Mapping[str, Any], dims: Mapping[str, Dimension]) -> tuple[str, ...]:
+    dimension = dims[row["dimension"]]
+    key = (row["subject_kind"], row["subject"], row["dimension"])
+    return key if dimension.exclusive and len(dimension.segments) == 2 else (*key, row["segment"])
 
 
 def _subject_rows(

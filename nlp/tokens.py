@@ -273,7 +273,7 @@ class Tokenizer:
                     by_lang.setdefault(code, []).append((i, len(parts), piece))
                     parts.append([])
             pieces.append(parts)
-        done = 0
+        done, total_pieces = 0, sum(len(jobs) for jobs in by_lang.values())
         for code, jobs in by_lang.items():
             for start in range(0, len(jobs), _BATCH):
                 batch = jobs[start : start + _BATCH]
@@ -282,8 +282,8 @@ class Tokenizer:
                 ):
                     pieces[i][slot] = words
                 done += len(batch)
-                if progress is not None:
-                    progress(min(done, len(texts)), len(texts))
+                if progress is not None:  # in texts, though the work is counted in pieces
+                    progress(len(texts) * done // total_pieces, len(texts))
         out: list[list[str]] = []
         for parts in pieces:
             tokens: list[str] = []
@@ -397,6 +397,7 @@ def _keep(
     return kept
 
 
+@functools.lru_cache(maxsize=200_000)
 def _is_word(word: str) -> bool:
     """A token worth keeping: has letters, more letters than digits, two or more characters
     (one is enough for a Chinese character)."""

@@ -313,14 +313,24 @@ def _default_detector(ctx: AnalysisContext) -> Any:
 
 
 def _window_filter(db: sqlite_utils.Database) -> str:
-    """SQL conditions for posts that count: in the window, prepared, original, and not part of
-    a source's first-crawl backfill without dates (those would all look "new")."""
+    """SQL conditions (on ``posts p``) for posts that count: in the window, prepared, original,
+    and not part of a source's first-crawl backfill without dates (those would all look "new":
+    a post without a date gets the day it was first seen)."""
+    db.execute(
+        "create temp table if not exists analysis_first_day (source_id integer primary key, day)"
+    )
+    db.execute("delete from temp.analysis_first_day")
+    db.execute(
+        "insert into temp.analysis_first_day select source_id, substr(min(first_seen_at), 1, 10) "
+        "from posts where source_id in (select source_id from posts where date_estimated = 1) "
+        "group by source_id"
+    )
     conditions = [
         "p.published_at >= :start",
         "p.published_at < :end",
         "p.tokens is not null",
         "not (coalesce(p.date_estimated, 0) = 1 and substr(p.first_seen_at, 1, 10) = "
-        "(select substr(min(q.first_seen_at), 1, 10) from posts q where q.source_id = p.source_id))",
+        "(select f.day from temp.analysis_first_day f where f.source_id = p.source_id))",
     ]
     if "duplicate_of" in db["posts"].columns_dict:
         conditions.append("p.duplicate_of is null")
@@ -349,7 +359,7 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
     phrases = {
         phrase
         for phrase in find_phrases(sample, min_count=max(5, len(sample) // 2000))
-        if not any(part in keyphrase_tokens for part in phrase)
+        if not any(key in " ".join(phrase) for key in keyphrase_tokens)
     }
     del sample
 
@@ -654,7 +664,11 @@ def write_trends(ctx: AnalysisContext) -> dict[str, Any]:
                     "p_value": _number(p_value[item]),
                     "p_adjusted": _number(p_adjusted[item]),
                     "status": str(emergence.status[item]),
-                    "languages": json.dumps(langs_recent[position] or langs_all[position]),
+                    "languages": json.dumps(
+                        langs_all[position]
+                        if emergence.status[item] == "fading"
+                        else langs_recent[position] or langs_all[position]
+                    ),
                     "evidence": json.dumps(evidence.get(position, [])),
                     "topic_id": topic_ids_of[item],
                 }

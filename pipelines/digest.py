@@ -493,10 +493,23 @@ def _new_topics(
     posts: _PostReader,
     settings: DigestSettings,
 ) -> list[TrendItem]:
-    """Topics the analysis first found this week that no 'new' trend row already lists."""
+    """Topics the analysis first found this week that no trend row already lists.
+
+    Not on a database's first analysis (every topic is "first seen" then), and not topics
+    whose trend row this week says they are emerging, steady or fading.
+    """
+    earlier = db.execute(
+        "select exists (select 1 from analysis_runs where status = 'ok' and as_of < ?) "
+        "or exists (select 1 from trends where as_of < ?)",
+        [week_start.isoformat(), week_start.isoformat()],
+    ).fetchone()[0]
+    if not earlier:
+        return []
     rows = db.query(
-        "select * from topics where first_seen >= ? and first_seen <= ? order by size desc limit ?",
-        [week_start.isoformat(), day, settings.top],
+        "select * from topics t where first_seen >= ? and first_seen <= ? and not exists "
+        "(select 1 from trends r where r.as_of = ? and r.kind = 'topic' and r.topic_id = t.id "
+        "and r.status != 'new') order by size desc limit ?",
+        [week_start.isoformat(), day, day, settings.top],
     )
     items = []
     for row in rows:

@@ -521,6 +521,8 @@ def outbox_command(
             click.echo("Nothing waiting in the outbox.")
     entries = outbox_entries(db)
     db.close()
+    if not entries:
+        click.echo("The outbox is empty: no digest was queued for mailing yet.")
     for entry in entries:
         state = (
             f"sent {entry.sent_at}"

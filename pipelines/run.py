@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -184,9 +185,7 @@ def remove_logging(handlers: list[logging.Handler]) -> None:
 
 def data_fingerprints() -> dict[str, str]:
     """sha256 (first 16 hex digits) of each folder of models/lexicons under ``nlp/data``."""
-    import nlp
-
-    root = Path(nlp.__file__).resolve().parent / "data"
+    root = Path(str(resources.files("nlp"))) / "data"
     groups: dict[str, hashlib._Hash] = {}
     if root.is_dir():
         for file in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -516,7 +515,14 @@ def weekly_run(
             )
             .last_pk
         )
+        waiting = db.execute("select count(*) from outbox where status = 'pending'").fetchone()[0]
         db.close()
+        if waiting and not ctx.send:
+            log.warning(
+                "%d digest(s) wait in the outbox; run with --send "
+                "(or 'trendscout outbox --send') to mail them",
+                waiting,
+            )
         for run_id in stale:
             log.warning(
                 "run %s had stopped without finishing; this run does its work again", run_id

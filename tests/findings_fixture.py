@@ -270,8 +270,10 @@ def _trends(db, theme_posts: dict[str, list[tuple[int, str]]], hostile: bool) ->
     db["trends"].upsert_all(
         [
             {"as_of": AS_OF.isoformat(), "kind": kind, "label": label, "score": score,
-             "recent_count": recent, "baseline_mean": base, "growth": growth,
-             "authors": max(1, recent - 3), "p_value": 0.001 if score > 2 else 0.4,
+             "recent_count": recent, "recent_posts": recent + recent // 4,
+             "baseline_mean": base, "expected": base * 1.1, "growth": growth,
+             "authors": recent + int(base * WEEKS), "p_value": 0.001 if score > 2 else 0.4,
+             "p_adjusted": 0.004 if score > 2 else 0.6,
              "status": status, "languages": json.dumps(sorted(THEMES[theme])),
              "evidence": evidence(theme), "topic_id": topic_id}
             for kind, label, score, recent, base, growth, status, theme, topic_id in rows

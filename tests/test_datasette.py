@@ -146,11 +146,12 @@ def test_search_still_works_when_the_fts_index_gains_a_search_text_column(
     db["posts"].insert(
         {"id": "p1", "source_id": 1, "title": "新游戏", "text": "星落竞技场新赛季开始了",
          "published_at": "2026-11-20T00:00:00Z", "search_text": "星落 竞技场 新 赛季 开始 了"},
-        alter=True,
+        alter=True,  # the column comes with a later migration, or with this insert
     )  # fmt: skip
-    # What a later migration may do: rebuild the index with a segmented column.
-    db["posts"].disable_fts()
-    db["posts"].enable_fts(["title", "text", "search_text"], create_triggers=True)
+    indexed = db["posts_fts"].columns_dict
+    if "search_text" not in indexed:  # an index from before the column existed
+        db["posts"].disable_fts()
+        db["posts"].enable_fts(["title", "text", "search_text"], create_triggers=True)
     db.close()
 
     ds = Datasette([str(db_path)], metadata=METADATA, plugins_dir=str(serve.PLUGINS))
@@ -192,7 +193,7 @@ def test_posts_table_answers_newest_first_with_source_names(site: Site) -> None:
 def test_full_text_search_finds_a_crawled_post(site: Site) -> None:
     rows = site.json("/trendscout/posts.json", _search="marmoset", _shape="array")
     assert [r["title"] for r in rows] == ["Starfall Arena beta: first impressions"]
-    polish = site.json("/trendscout/posts.json", _search="pociągu", _shape="array")
+    polish = site.json("/trendscout/posts.json", _search="wytrzymuje", _shape="array")
     assert [r["title"] for r in polish] == ["Recenzja: Starfall Arena na konsoli przenośnej"]
 
 

@@ -10,7 +10,9 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipelines.cli import cli
 from pipelines.config import ConfigError, parse_config
 from pipelines.db import open_db
 from pipelines.digest import (
@@ -26,7 +28,7 @@ from pipelines.digest import (
     sparkline_png,
 )
 from pipelines.store import post_id
-from tests.findings_fixture import AS_OF, HOSTILE_LABEL, build_findings_db
+from tests.findings_fixture import AS_OF, build_findings_db
 
 HOSTILE_POST = "Fajny mod <script>steal(document.cookie)</script> do Starfall Arena"
 
@@ -40,21 +42,39 @@ def findings_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = open_db(path)
     source_id = db.execute("select id from sources where language = 'pl'").fetchone()[0]
     hostile_id = post_id("Polish gaming blog", "hostile-1")
-    db["posts"].insert({
-        "id": hostile_id, "source_id": source_id, "url": "https://gry.example.pl/mod?a=1&b=<2>",
-        "title": "", "text": HOSTILE_POST, "author": "troll", "lang": "pl",
-        "published_at": "2026-11-20T10:00:00Z",
-    })  # fmt: skip
+    db["posts"].insert(
+        {
+            "id": hostile_id,
+            "source_id": source_id,
+            "url": "https://gry.example.pl/mod?a=1&b=<2>",
+            "title": "",
+            "text": HOSTILE_POST,
+            "author": "troll",
+            "lang": "pl",
+            "published_at": "2026-11-20T10:00:00Z",
+        }
+    )
     row = db["trends"].get((AS_OF.isoformat(), "entity", "Starfall Arena"))
     db["trends"].update(
         (AS_OF.isoformat(), "entity", "Starfall Arena"),
         {"evidence": json.dumps([hostile_id, *json.loads(row["evidence"])])},
     )
-    db["trends"].insert({
-        "as_of": "2026-11-15", "kind": "term", "label": "handheld battery", "score": 3.2,
-        "recent_count": 12, "baseline_mean": 3.0, "growth": 3.25, "authors": 12,
-        "p_value": 0.004, "status": "emerging", "languages": '["en", "pl"]', "evidence": "[]",
-    })  # fmt: skip
+    db["trends"].insert(
+        {
+            "as_of": "2026-11-15",
+            "kind": "term",
+            "label": "handheld battery",
+            "score": 3.2,
+            "recent_count": 12,
+            "baseline_mean": 3.0,
+            "growth": 3.25,
+            "authors": 12,
+            "p_value": 0.004,
+            "status": "emerging",
+            "languages": '["en", "pl"]',
+            "evidence": "[]",
+        }
+    )
     db.close()
     return path
 
@@ -83,7 +103,9 @@ def test_the_week_shows_rising_new_fading_and_audience_shifts(digest) -> None:  
     assert "62% fewer than usual" in digest.fading[0].headline
     # Only convincing shifts (the fixture's farming/child shift is not significant).
     assert [(s.subject, s.segment) for s in digest.shifts] == [
-        ("Starfall Arena", "female"), ("Starfall Arena", "parent")]  # fmt: skip
+        ("Starfall Arena", "female"),
+        ("Starfall Arena", "parent"),
+    ]
     female = digest.shifts[0]
     assert (female.baseline_share, female.recent_share) == (0.18, 0.41)
     assert (female.ci_low_points, female.ci_high_points) == (7.0, 38.0)
@@ -144,8 +166,9 @@ def test_sparkline_png_is_a_valid_image_with_bars_in_proportion() -> None:
     def pixel(x: int, y: int) -> tuple[int, ...]:
         return tuple(rows[y][x * 3 : x * 3 + 3])
 
-    top, middle, bottom = 0, height // 2 + 1, height - 1
+    top, middle, bottom = 2, height // 2 + 1, height - 1  # bars leave a 2-pixel margin on top
     assert pixel(25, top) == SPARK_COLOURS["up"]  # the last (tallest) bar reaches the top
+    assert pixel(25, top - 1) == SPARK_COLOURS["background"]
     assert pixel(15, top) == SPARK_COLOURS["background"]  # half-height bar does not
     assert pixel(15, middle) == SPARK_COLOURS["past"]
     assert pixel(5, bottom) == SPARK_COLOURS["stub"]  # an empty week: a faint stub
@@ -182,12 +205,17 @@ def test_text_and_json_say_the_same_as_the_html(digest) -> None:  # type: ignore
 
 
 def test_eml_is_multipart_with_cid_images(digest) -> None:  # type: ignore[no-untyped-def]
-    settings = DigestSettings(to=("a@example.com",), sender="Trends <t@example.org>",
-                              subject="Week {week}: {top}")  # fmt: skip
+    settings = DigestSettings(
+        to=("a@example.com",), sender="Trends <t@example.org>", subject="Week {week}: {top}"
+    )
     message = message_from_bytes(build_email(digest, settings).as_bytes(), policy=policy.default)
     assert message["Subject"] == "Week 2026-W47: Starfall Arena is rising"
     assert [p.get_content_type() for p in message.walk()][:4] == [
-        "multipart/alternative", "text/plain", "multipart/related", "text/html"]  # fmt: skip
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+    ]
     images = [p for p in message.walk() if p.get_content_type() == "image/png"]
     assert len(images) == len(digest.images)
     html = message.get_body(preferencelist=("html",)).get_content()
@@ -219,15 +247,19 @@ def test_a_database_without_findings_says_what_to_run(tmp_path: Path) -> None:
 
 
 def _config(digest: object) -> object:
-    return parse_config({"sources": [{"name": "s", "type": "feed", "url": "https://e.org/f"}],
-                         "digest": digest}, Path("sources.yml"))  # fmt: skip
+    return parse_config(
+        {"sources": [{"name": "s", "type": "feed", "url": "https://e.org/f"}], "digest": digest},
+        Path("sources.yml"),
+    )
 
 
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"to": ["a@example.com", "not-an-address"]},
-         "sources.yml: digest.to[1]: 'not-an-address' is not an e-mail address"),
+        (
+            {"to": ["a@example.com", "not-an-address"]},
+            "sources.yml: digest.to[1]: 'not-an-address' is not an e-mail address",
+        ),
         ({"to": "a@example.com", "from": "me at home"}, "sources.yml: digest.from: 'me at home'"),
         ({"to": ["a@example.com"], "cc": ["b@example.com"]}, "sources.yml: digest.cc: unknown key"),
         ({"subject": "Trends {wek}"}, "sources.yml: digest.subject: unknown placeholder {wek}"),
@@ -235,7 +267,7 @@ def _config(digest: object) -> object:
         ({"top": 0}, "sources.yml: digest.top: expected a whole number from 1 to 50"),
         ("everyone", "sources.yml: digest: expected to, from and subject"),
     ],
-)  # fmt: skip
+)
 def test_digest_block_mistakes_are_one_line_naming_the_entry(block: object, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         digest_settings(_config(block))
@@ -244,19 +276,54 @@ def test_digest_block_mistakes_are_one_line_naming_the_entry(block: object, mess
 
 
 def test_digest_block_is_read() -> None:
-    settings = digest_settings(_config({"to": "Sales <sales@example.com>", "from": "t@example.org",
-                                        "subject": "{start}–{end}: {top}", "examples": 2}))  # fmt: skip
+    settings = digest_settings(
+        _config(
+            {
+                "to": "Sales <sales@example.com>",
+                "from": "t@example.org",
+                "subject": "{start}–{end}: {top}",
+                "examples": 2,
+            }
+        )
+    )
     assert settings.to == ("Sales <sales@example.com>",)
     assert (settings.sender, settings.examples, settings.top) == ("t@example.org", 2, 5)
 
 
-def test_digest_command_writes_each_format(findings_db: Path, tmp_path: Path, trendscout) -> None:  # type: ignore[no-untyped-def]
+def test_digest_command_writes_the_file_and_explains_mistakes(
+    findings_db: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "week.html"
-    done = trendscout("digest", "--db", str(findings_db), "--as-of", "2026-11-22", "-o", str(out))
-    assert done.returncode == 0, done.stderr
-    assert "16–22 Nov 2026" in done.stderr and out.read_text(encoding="utf-8").startswith(
-        "<!DOCTYPE html>"
+    runner = CliRunner()
+    done = runner.invoke(
+        cli, ["digest", "--db", str(findings_db), "--as-of", "2026-11-22", "-o", str(out)]
     )
-    bad = trendscout("digest", "--db", str(findings_db), "--as-of", "22.11.2026")
-    assert bad.returncode == 2
+    assert done.exit_code == 0, done.output
+    assert "16–22 Nov 2026" in done.stderr
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    shown = runner.invoke(cli, ["digest", "--db", str(findings_db), "-f", "markdown"])
+    assert shown.exit_code == 0 and shown.stdout.startswith("# What changed, 16–22 Nov 2026")
+    bad = runner.invoke(cli, ["digest", "--db", str(findings_db), "--as-of", "22.11.2026"])
+    assert bad.exit_code == 2
     assert bad.stderr.strip() == "Error: --as-of '22.11.2026' is not a date; write it as YYYY-MM-DD"
+    missing = runner.invoke(cli, ["digest", "--db", str(tmp_path / "nope.db")])
+    assert missing.exit_code == 2 and "no such database" in missing.stderr
+
+
+def test_new_topics_are_listed_only_once_the_database_has_history(tmp_path: Path) -> None:
+    path = tmp_path / "f.db"
+    build_findings_db(path)
+    db = open_db(path)
+    db["topics"].update(4, {"first_seen": AS_OF.isoformat()})  # "tết / gifts / new year"
+    db["topics"].update(3, {"first_seen": AS_OF.isoformat()})  # farming: its trend says fading
+    # The first analysis of a database: every topic is "first seen", none is news.
+    assert [t.label for t in gather_digest(db, AS_OF).new] == ["quà tết"]
+    db["analysis_runs"].insert({"as_of": "2026-11-15", "status": "ok"})
+    new = gather_digest(db, AS_OF).new
+    assert [(t.label, t.kind_word) for t in new] == [
+        ("quà tết", "phrase"),
+        ("tết / gifts / new year", "new topic"),
+    ]
+    assert new[1].spark is not None and new[1].spark.counts[-1] > 0
+    assert {p.lang for p in new[1].posts} == {"vi", "en", "zh"}
+    db.close()

@@ -248,6 +248,9 @@ def test_page_without_main_text_gives_none() -> None:
         ("作者：张伟", "张伟"),
         ("Autor: Jan Nowak", "Jan Nowak"),
         ("View all posts by Daniel Lemire", "Daniel Lemire"),
+        ("Beitragvon r23 » 21.01.2009, 05:42", "r23"),
+        ("Tom Baker · 12 June 2024", "Tom Baker"),
+        ("Anna Kowalska, Piotr Nowak", "Anna Kowalska"),
         ("责任编辑：孔德明", "孔德明"),
         ("Фото из Инстаграма Лукаша Подольски", None),
         # names that only look like bylines stay whole

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from click.testing import CliRunner
 
+from pipelines.cli import cli
 from pipelines.config import ConfigError, parse_config
 from pipelines.db import open_db
 from pipelines.digest import DigestSettings, gather_digest, queue_digest
@@ -229,8 +231,13 @@ def test_a_refused_recipient_does_not_make_the_others_get_it_twice(findings_db: 
 def test_a_pending_digest_is_replaced_by_a_newer_rendering(tmp_path: Path) -> None:
     db = open_db(tmp_path / "o.db")
     key = outbox_key("2026-11-22", ["a@example.com"])
-    common = {"key": key, "as_of": "2026-11-22", "recipients": ["a@example.com"],
-              "sender": "t@example.com", "subject": "s"}  # fmt: skip
+    common = {
+        "key": key,
+        "as_of": "2026-11-22",
+        "recipients": ["a@example.com"],
+        "sender": "t@example.com",
+        "subject": "s",
+    }
     assert queue_message(db, message=b"first", **common) == "queued"
     assert queue_message(db, message=b"second", **common) == "replaced"
     assert db.execute("select message from outbox").fetchone()[0] == b"second"
@@ -249,8 +256,10 @@ def test_outbox_key_depends_on_week_and_recipients_only() -> None:
 
 
 def _config(extra: dict) -> object:
-    return parse_config({"sources": [{"name": "s", "type": "feed", "url": "https://e.org/f"}], **extra},
-                        Path("sources.yml"))  # fmt: skip
+    return parse_config(
+        {"sources": [{"name": "s", "type": "feed", "url": "https://e.org/f"}], **extra},
+        Path("sources.yml"),
+    )
 
 
 def test_smtp_settings_come_from_the_environment_over_sources_yml() -> None:
@@ -265,8 +274,12 @@ def test_smtp_settings_come_from_the_environment_over_sources_yml() -> None:
         "bot",
     )
     assert "s3cret" not in repr(settings)
-    env = {"TRENDSCOUT_SMTP_HOST": "mail.example.org", "TRENDSCOUT_SMTP_SECURITY": "starttls",
-           "TRENDSCOUT_SMTP_USER": "other", "TRENDSCOUT_SMTP_PASSWORD": "pw"}  # fmt: skip
+    env = {
+        "TRENDSCOUT_SMTP_HOST": "mail.example.org",
+        "TRENDSCOUT_SMTP_SECURITY": "starttls",
+        "TRENDSCOUT_SMTP_USER": "other",
+        "TRENDSCOUT_SMTP_PASSWORD": "pw",
+    }
     settings = smtp_settings(config, env)
     assert (settings.host, settings.port, settings.security, settings.user) == (
         "mail.example.org",
@@ -281,13 +294,29 @@ def test_smtp_settings_come_from_the_environment_over_sources_yml() -> None:
     ("env", "message"),
     [
         ({}, "no SMTP server configured"),
-        ({"TRENDSCOUT_SMTP_HOST": "h.example.com", "TRENDSCOUT_SMTP_PORT": "smtp"}, "'smtp' is not a port number"),
-        ({"TRENDSCOUT_SMTP_HOST": "h.example.com", "TRENDSCOUT_SMTP_SECURITY": "tls"}, "'tls' is not one of none, starttls, ssl"),
-        ({"TRENDSCOUT_SMTP_HOST": "h.example.com", "TRENDSCOUT_SMTP_USER": "bot"}, "TRENDSCOUT_SMTP_PASSWORD is not"),
-        ({"TRENDSCOUT_SMTP_HOST": "h.example.com", "TRENDSCOUT_SMTP_SECURITY": "none",
-          "TRENDSCOUT_SMTP_USER": "bot", "TRENDSCOUT_SMTP_PASSWORD": "pw"}, "refusing to send the SMTP password unencrypted"),
+        (
+            {"TRENDSCOUT_SMTP_HOST": "h.example.com", "TRENDSCOUT_SMTP_PORT": "smtp"},
+            "'smtp' is not a port number",
+        ),
+        (
+            {"TRENDSCOUT_SMTP_HOST": "h.example.com", "TRENDSCOUT_SMTP_SECURITY": "tls"},
+            "'tls' is not one of none, starttls, ssl",
+        ),
+        (
+            {"TRENDSCOUT_SMTP_HOST": "h.example.com", "TRENDSCOUT_SMTP_USER": "bot"},
+            "TRENDSCOUT_SMTP_PASSWORD is not",
+        ),
+        (
+            {
+                "TRENDSCOUT_SMTP_HOST": "h.example.com",
+                "TRENDSCOUT_SMTP_SECURITY": "none",
+                "TRENDSCOUT_SMTP_USER": "bot",
+                "TRENDSCOUT_SMTP_PASSWORD": "pw",
+            },
+            "refusing to send the SMTP password unencrypted",
+        ),
     ],
-)  # fmt: skip
+)
 def test_wrong_smtp_settings_are_one_clear_line(env: dict, message: str) -> None:
     with pytest.raises(MailConfigError, match=message) as caught:
         smtp_settings(None, env)
@@ -320,8 +349,11 @@ def test_env_file_supplies_the_password_and_warns_when_others_can_read_it(
     tmp_path: Path, caplog
 ) -> None:  # type: ignore[no-untyped-def]
     env_file = tmp_path / "smtp.env"
-    env_file.write_text('# mail\nexport TRENDSCOUT_SMTP_HOST=smtp.example.com\nTRENDSCOUT_SMTP_USER=bot\n'
-                        'TRENDSCOUT_SMTP_PASSWORD="p w=1"\n\n', encoding="utf-8")  # fmt: skip
+    env_file.write_text(
+        "# mail\nexport TRENDSCOUT_SMTP_HOST=smtp.example.com\nTRENDSCOUT_SMTP_USER=bot\n"
+        'TRENDSCOUT_SMTP_PASSWORD="p w=1"\n\n',
+        encoding="utf-8",
+    )
     os.chmod(env_file, 0o644)
     with caplog.at_level(logging.WARNING, logger="trendscout.mail"):
         values = load_env_file(env_file)
@@ -337,40 +369,49 @@ def test_env_file_supplies_the_password_and_warns_when_others_can_read_it(
         load_env_file(env_file)
 
 
-def test_digest_send_command_mails_and_exits_5_when_the_server_is_down(
-    findings_db: Path,
-    tmp_path: Path,
-    trendscout,  # type: ignore[no-untyped-def]
+def test_digest_send_exits_5_when_the_server_is_down_and_outbox_sends_it_later(
+    findings_db: Path, tmp_path: Path
 ) -> None:
     config = tmp_path / "sources.yml"
     config.write_text(
         "sources:\n  - {name: s, type: feed, url: 'https://e.org/f'}\n"
-        "digest:\n  to: [sales@example.com]\n  from: trends@example.org\n", encoding="utf-8"
-    )  # fmt: skip
+        "digest:\n  to: [sales@example.com]\n  from: trends@example.org\n",
+        encoding="utf-8",
+    )
     port = free_port()
-    env = {"TRENDSCOUT_SMTP_HOST": "127.0.0.1", "TRENDSCOUT_SMTP_PORT": str(port),
-           "TRENDSCOUT_SMTP_SECURITY": "none"}  # fmt: skip
-    args = [
-        "digest",
-        "--db",
-        str(findings_db),
-        "-c",
-        str(config),
-        "--send",
-        "-o",
-        str(tmp_path / "d.txt"),
-    ]
-    down = trendscout(*args, env=env, timeout=60)
-    assert down.returncode == 5, down.stderr
+    env = {
+        "TRENDSCOUT_SMTP_HOST": "127.0.0.1",
+        "TRENDSCOUT_SMTP_PORT": str(port),
+        "TRENDSCOUT_SMTP_SECURITY": "none",
+    }
+    runner = CliRunner(env=env)
+    out = str(tmp_path / "d.txt")
+    args = ["digest", "--db", str(findings_db), "-c", str(config), "--send", "-o", out]
+    down = runner.invoke(cli, args)
+    assert down.exit_code == 5, down.output
     assert "waits in the outbox" in down.stderr
     sink = SmtpSink(port).start()
     try:
-        listed = trendscout("outbox", "--db", str(findings_db), "--send", env=env, timeout=60)
-        assert listed.returncode == 0, listed.stderr
-        assert "sent" in listed.stdout
-        again = trendscout(*args, env=env, timeout=60)
-        assert again.returncode == 0, again.stderr
+        listed = runner.invoke(cli, ["outbox", "--db", str(findings_db), "--send"])
+        assert listed.exit_code == 0, listed.output
+        assert "2026-11-22: sent" in listed.stdout
+        again = runner.invoke(cli, args)
+        assert again.exit_code == 0, again.output
         assert "already sent" in again.stderr
         assert len(sink.envelopes) == 1
     finally:
         sink.stop()
+
+
+def test_run_refuses_to_start_without_recipients_or_smtp(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yml"
+    config.write_text(
+        "sources:\n  - {name: s, type: feed, url: 'https://e.org/f'}\n", encoding="utf-8"
+    )
+    runner = CliRunner(env={"TRENDSCOUT_SMTP_HOST": ""})
+    args = ["run", "-c", str(config), "--db", str(tmp_path / "t.db"), "--send"]
+    no_smtp = runner.invoke(cli, args)
+    assert no_smtp.exit_code == 2 and "no SMTP server configured" in no_smtp.stderr
+    no_rcpt = CliRunner(env={"TRENDSCOUT_SMTP_HOST": "127.0.0.1"}).invoke(cli, args)
+    assert no_rcpt.exit_code == 2 and "digest.to: missing" in no_rcpt.stderr
+    assert not (tmp_path / "t.db").exists()  # nothing was done

@@ -105,8 +105,7 @@ def href_of(item: Selector) -> str | None:
         return None
     href = root.get("href")
     if href is None:
-        inner = item.xpath(".//a/@href").get()
-        href = inner
+        href = item.xpath(".//a/@href").get()
     return href.strip() if href and href.strip() else None
 
 
@@ -168,12 +167,25 @@ _ISO = re.compile(
     re.IGNORECASE,
 )
 _TIME = re.compile(
-    r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)\s*(a\.m\.|p\.m\.|am|pm|sa|ch)?(?![\w.])"
+    r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)(?:\s*(a\.m\.|p\.m\.|am|pm|sa|ch)(?!\w))?"
 )
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})([./-])(\d{1,2})\2(\d{2,4})(?!\d)")
 _VI_MONTH = re.compile(r"(?:tháng|thg)\.?\s*(\d{1,2})(?!\d)")
 _WORD = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of these words or phrases, as whole words ("today", not "today_gamer")."""
+    alternatives = "|".join(re.escape(w.strip()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+_JUST_NOW = _any_of(JUST_NOW_WORDS)
+_AGO = _any_of(AGO_WORDS)
+_TODAY = _any_of(TODAY_WORDS)
+_YESTERDAY = _any_of(YESTERDAY_WORDS)
+_WEEKDAY = re.compile(_any_of(WEEKDAYS).pattern.replace("(?:", "(", 1))
 
 
 def parse_forum_date(raw: str | None, context: DateContext) -> dt.datetime | None:
@@ -209,9 +221,9 @@ def _from_iso(match: re.Match[str], context: DateContext) -> dt.datetime | None:
 
 
 def _from_text(text: str, context: DateContext) -> dt.datetime | None:
-    if any(word in text for word in JUST_NOW_WORDS):
+    if _JUST_NOW.search(text):
         return context.now
-    if any(word in text for word in AGO_WORDS):
+    if _AGO.search(text):
         delta = _ago(text)
         if delta is not None:
             return context.now - delta
@@ -255,18 +267,20 @@ def _ago(text: str) -> dt.timedelta | None:
 
 
 def _day_of(text: str, context: DateContext) -> dt.date | None:
+    """The calendar day a text names: a full date first, then today, yesterday or a
+    weekday of the past week ("Monday at 4:15 PM", as XenForo writes)."""
     today = context.local_now.date()
-    if any(word in text for word in TODAY_WORDS):
-        return today
-    if any(word in text for word in YESTERDAY_WORDS):
-        return today - dt.timedelta(days=1)
     day = _numeric_date(text, context.order) or _named_month_date(text, today)
     if day is not None:
         return day
-    for name, weekday in WEEKDAYS.items():
-        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
-            back = (today.weekday() - weekday) % 7 or 7
-            return today - dt.timedelta(days=back)
+    if _TODAY.search(text):
+        return today
+    if _YESTERDAY.search(text):
+        return today - dt.timedelta(days=1)
+    weekday = _WEEKDAY.search(text)
+    if weekday:
+        back = (today.weekday() - WEEKDAYS[weekday.group(1)]) % 7 or 7
+        return today - dt.timedelta(days=back)
     return None
 
 

@@ -249,8 +249,8 @@ HOME_QUERIES = {
     "trends_as_of": "select max(as_of) from trends",
     "shifts_as_of": "select max(as_of) from audience_shifts",
     "emerging": """
-        select as_of, kind, label, status, score, recent_count, baseline_mean, growth,
-               authors, languages, evidence
+        select as_of, kind, label, status, score, recent_count, recent_posts, expected,
+               growth, authors, languages, evidence
         from trends where as_of = :as_of and status in ('new', 'emerging')
         order by score desc limit 8""",
     "shifts": """
