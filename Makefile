@@ -16,10 +16,12 @@ DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
 # The first Python 3.11+ on the PATH (override with `make PYTHON=/path/to/python3.12 ...`).
-PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+ifndef PYTHON
+PYTHON := $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	if command -v $$p >/dev/null 2>&1 && \
 	   $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	   echo $$p; break; fi; done)
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint

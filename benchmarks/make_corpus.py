@@ -195,21 +195,30 @@ TEMPLATES: dict[str, list[str]] = {
            "My friends keep talking about {a}, {b} and {c}.",
            "Honestly the {a} is {adj}, but I still love the {b}.",
            "Quick question about {a} and {b}: is it worth it?",
-           "Today we spent hours on {a}; the {b} was {adj}."],
+           "Today we spent hours on {a}; the {b} was {adj}.",
+           "{A} or {b}? Both feel {adj} to me.",
+           "Can't stop thinking about the {a}.",
+           "Last weekend: {a}, {b}, {c}. So {adj}!",
+           "Why is nobody mentioning the {a}?"],
     "pl": ["Myślę, że {a} był {adj}, a {b} też.", "Czy ktoś już próbował {a}? {b} wygląda {adj}.",
            "Moi znajomi ciągle mówią o {a}, {b} i {c}.",
            "Szczerze mówiąc {a} jest {adj}, ale nadal lubię {b}.",
-           "Pytanie o {a} i {b}: czy warto?", "Dzisiaj spędziliśmy godziny na {a}; {b} był {adj}."],
+           "Pytanie o {a} i {b}: czy warto?", "Dzisiaj spędziliśmy godziny na {a}; {b} był {adj}.",
+           "{A} czy {b}? Dla mnie jedno i drugie {adj}.", "Nie mogę przestać myśleć o {a}.",
+           "W weekend: {a}, {b}, {c}. Bardzo {adj}!", "Dlaczego nikt nie wspomina o {a}?"],
     "vi": ["Mình thấy {a} khá {adj} và {b} cũng vậy.",
            "Có ai thử {a} mới chưa? {b} nhìn {adj} lắm.",
            "Bạn bè mình cứ nói mãi về {a}, {b} và {c}.",
            "Nói thật {a} rất {adj}, nhưng mình vẫn thích {b}.",
            "Cho mình hỏi về {a} và {b}: có đáng không?",
-           "Hôm nay tụi mình dành cả buổi cho {a}; {b} thật {adj}."],
+           "Hôm nay tụi mình dành cả buổi cho {a}; {b} thật {adj}.",
+           "{A} hay {b}? Với mình cả hai đều {adj}.", "Không ngừng nghĩ về {a}.",
+           "Cuối tuần vừa rồi: {a}, {b}, {c}. Quá {adj}!", "Sao không ai nhắc đến {a} nhỉ?"],
     "zh": ["我觉得{a}很{adj}，{b}也是。", "有人试过新的{a}吗？{b}看起来{adj}。",
            "我的朋友们一直在聊{a}、{b}和{c}。",
            "说实话{a}{adj}，但我还是喜欢{b}。", "请问{a}和{b}值得吗？",
-           "今天我们花了好几个小时在{a}上，{b}真{adj}。"],
+           "今天我们花了好几个小时在{a}上，{b}真{adj}。", "{a}还是{b}？对我来说都{adj}。",
+           "一直在想{a}。", "上周末：{a}、{b}、{c}，太{adj}了！", "为什么没人提{a}？"],
 }
 
 PRODUCT_TEMPLATES: dict[str, list[str]] = {
@@ -232,11 +241,12 @@ _SYLLABLES: dict[str, list[str]] = {
            "gar", "fen", "hul", "zop", "kri", "mav", "nes", "quo"],
     "pl": ["prze", "szko", "wie", "chra", "łom", "rzy", "kło", "pią", "dzie", "wło", "ście",
            "grzy", "mię", "bor", "tka", "żu", "śni", "cze", "dło", "wą"],
-    "vi": ["nguy", "thương", "khoảng", "quyền", "trường", "nghiệp", "phương", "xuyên", "lượng",
-           "người", "thuyết", "chuyển", "khuyến", "hoạch", "truyền", "giường", "nghiêng", "luyện",
-           "xoáy", "thường"],
-    "zh": list("龙凤霞岚瑶琪璇珂瑾琳钰璐翎琰瑜璟珏琦珩瑛璋琮瑄玥珣璞瑢琬珈琨"),
 }
+# Vietnamese noise words are single syllables (the tokenizer splits made-up compounds);
+# Chinese ones are pairs of characters from the CJK block.
+_VI_INITIALS = ["b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "ph", "s", "t", "th", "v", "x"]
+_VI_NUCLEI = list("aáàảãạeéèẻẽẹiíìỉĩịoóòỏõọuúùủũụơớờởỡợưứừửữựôốồổỗộ")
+_VI_FINALS = ["", "n", "ng", "m", "t"]
 # fmt: on
 
 
@@ -293,13 +303,15 @@ def _rates(spec: CorpusSpec) -> dict[str, list[float]]:
 
 
 def _noise_lexicon(lang: str, rng: np.random.Generator, size: int = 4000) -> list[str]:
-    """Made-up words of two or three syllables (a long tail for the vocabulary)."""
-    syllables = _SYLLABLES[lang]
-    joiner = " " if lang == "vi" else ""
-    size = min(size, len(syllables) ** 2)
+    """Made-up words (a long tail for the vocabulary), ``size`` of them, sorted."""
     words: set[str] = set()
     while len(words) < size:
-        words.add(joiner.join(rng.choice(syllables, size=int(rng.integers(2, 4)))))
+        if lang == "vi":
+            words.add(rng.choice(_VI_INITIALS) + rng.choice(_VI_NUCLEI) + rng.choice(_VI_FINALS))
+        elif lang == "zh":
+            words.add("".join(chr(int(c)) for c in rng.integers(0x4E00, 0x9FA5, size=2)))
+        else:
+            words.add("".join(rng.choice(_SYLLABLES[lang], size=int(rng.integers(2, 4)))))
     return sorted(words)
 
 
@@ -318,7 +330,7 @@ def generate(spec: CorpusSpec) -> Corpus:
     activity = 1.0 / np.arange(1, pool + 1) ** 0.6
     activity /= activity.sum()
     noise = {lang: _noise_lexicon(lang, rng) for lang in spec.languages}
-    noise_p = {lang: 1.0 / np.arange(1, len(noise[lang]) + 1) for lang in spec.languages}
+    noise_p = {lang: 1.0 / np.arange(1, len(noise[lang]) + 1) ** 0.7 for lang in spec.languages}
     for lang in spec.languages:
         noise_p[lang] /= noise_p[lang].sum()
 
@@ -365,7 +377,10 @@ def _post(
         template = TEMPLATES[lang][int(rng.integers(len(TEMPLATES[lang])))]
         a, b, c = rng.choice(len(words), size=3, replace=False)
         adjective = ADJECTIVES[lang][int(rng.integers(len(ADJECTIVES[lang])))]
-        sentences.append(template.format(a=words[a], b=words[b], c=words[c], adj=adjective))
+        sentence = template.format(
+            a=words[a], A=words[a][:1].upper() + words[a][1:], b=words[b], c=words[c], adj=adjective
+        )
+        sentences.append(sentence)
     if theme in PRODUCTS:
         names = PRODUCTS[theme][lang]
         name = names[int(rng.integers(len(names)))]

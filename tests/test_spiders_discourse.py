@@ -19,7 +19,7 @@ import sqlite_utils
 
 from pipelines.localserver import LocalServer, Route
 from tests.conftest import FIXTURES
-from tests.test_spiders_sitemap import crawl, served, write_sources
+from tests.test_spiders_sitemap import crawl, crawl_and_kill, served, stored_posts, write_sources
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 PAGE_2 = "/latest.json?no_definitions=true&page=1"
@@ -215,3 +215,59 @@ def test_category_and_since_limit_the_topics_fetched(
     assert "/t/7.json" not in paths and "/t/1004.json" not in paths
     assert {p["published_at"] >= "2024-06-05" for p in stored(tmp_path).values()} == {True}
     assert {url.split("/")[1] for url in stored(tmp_path)} == {"1001", "1002"}
+
+
+def synthetic_forum(server: LocalServer, topics: int, per_page: int) -> None:
+    """A forum of ``topics`` three-post topics, listed ``per_page`` a page, answered slowly."""
+    template = json.loads((FIXTURES / "discourse/t/1002.json").read_text("utf-8"))
+    listing = json.loads((FIXTURES / "discourse/latest.json").read_text("utf-8"))
+    row = listing["topic_list"]["topics"][1]
+    rows = []
+    for n in range(topics):
+        topic_id = 5000 + n
+        last = f"2024-06-{1 + n % 28:02d}T{n % 24:02d}:00:00.000Z"
+        topic = json.loads(json.dumps(template))
+        topic.update(id=topic_id, slug=f"temat-{n}", title=f"Temat {n}", last_posted_at=last)
+        for post in topic["post_stream"]["posts"]:
+            post.update(id=topic_id * 10 + post["post_number"], topic_id=topic_id,
+                        cooked=f"<p>Post {post['post_number']} w temacie {n}.</p>")  # fmt: skip
+        topic["post_stream"]["stream"] = [p["id"] for p in topic["post_stream"]["posts"]]
+        body = json.dumps(topic).encode()
+        server.routes[f"/t/{topic_id}.json"] = Route(body=body, headers=JSON, delay=0.05)
+        rows.append({**row, "id": topic_id, "slug": f"temat-{n}", "last_posted_at": last})
+    rows.sort(key=lambda r: r["last_posted_at"], reverse=True)
+    for page in range(0, topics // per_page):
+        chunk = rows[page * per_page : (page + 1) * per_page]
+        more = f"/latest?page={page + 1}" if (page + 1) * per_page < topics else None
+        body = {**listing, "topic_list": {**listing["topic_list"], "topics": chunk,
+                                          "more_topics_url": more}}  # fmt: skip
+        path = "/latest.json" + (f"?page={page}" if page else "")
+        server.routes[path] = Route(body=json.dumps(body).encode(), headers=JSON)
+
+
+def test_a_killed_discourse_crawl_resumes_without_gaps(
+    tmp_path: Path, serve_dir: Callable[..., LocalServer]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    forum = serve_dir(tmp_path / "empty")
+    synthetic_forum(forum, topics=40, per_page=10)
+    config = write_sources(
+        tmp_path / "sources.yml",
+        {"name": "forum", "type": "discourse", "url": forum.url("/")},
+        settings={"TRENDSCOUT_BATCH_SIZE": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 2},
+    )
+    reference = tmp_path / "reference.db"
+    assert crawl(tmp_path, config).returncode == 0
+    shutil.move(tmp_path / "t.db", reference)
+    expected = stored_posts(reference)
+    assert len(expected) == 40 * 3
+
+    killed = tmp_path / "t.db"
+    crawl_and_kill(config, killed, posts_at_least=45)
+    assert 0 < len(stored_posts(killed)) < 120
+    result = crawl(tmp_path, config, forum)
+    assert result.returncode == 0, result.stderr
+    assert stored_posts(killed) == expected
+    # The resumed run paged the whole listing (the killed run had not finished) but read
+    # only topics not stored yet.
+    assert sum(path.startswith("/t/") for path, _ in served(forum)) < 40 - 10

@@ -503,6 +503,8 @@ SAIGON, LA, NEW_YORK = (
         ("24 Dec 10:15", UTC, "dmy", "2025-12-24T10:15:00Z"),  # ...unless still to come
         # numeric, in the board's order unless a part above 12 says otherwise
         ("Beitrag von r23 » 21.01.2009, 05:42", BERLIN, "dmy", "2009-01-21T04:42:00Z"),
+        ("von heute_fan » 21.01.2009, 05:42", BERLIN, "dmy", "2009-01-21T04:42:00Z"),
+        ("by today_gamer » Yesterday, 10:00", UTC, "dmy", "2026-11-19T10:00:00Z"),
         ("01-15-2012, 10:15 PM", UTC, "mdy", "2012-01-15T22:15:00Z"),
         ("10-11-2026, 21:40", ZoneInfo("Etc/GMT-1"), "dmy", "2026-11-10T20:40:00Z"),
         ("10-11-2026, 21:40", UTC, "mdy", "2026-10-11T21:40:00Z"),

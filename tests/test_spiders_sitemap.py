@@ -8,10 +8,16 @@ forbids, and a home page announcing two feeds.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
-import json
+import os
 import re
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,18 +26,28 @@ import pytest
 import sqlite_utils
 import yaml
 
+from pipelines.config import ConfigError, parse_config
 from pipelines.localserver import LocalServer, Route
-from tests.conftest import FIXTURES, run_trendscout
+from tests.conftest import FIXTURES, REPO, run_trendscout
 from tests.test_extraction import corpus_pages, token_scores
 
 SITE = FIXTURES / "sitemap"
+URLSET = (
+    '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{}</urlset>'
+)
 # No politeness delays against our own server; failures are not retried (faster tests).
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 0}
 
 
-def write_sources(path: Path, *sources: dict[str, Any]) -> Path:
+def write_sources(
+    path: Path, *sources: dict[str, Any], settings: dict[str, Any] | None = None
+) -> Path:
     """A sources.yml with these sources and settings for fast local crawls."""
-    config = {"sources": list(sources), "settings": FAST, "contact": "https://example.org/bot"}
+    config = {
+        "sources": list(sources),
+        "settings": {**FAST, **(settings or {})},
+        "contact": "https://example.org/bot",
+    }
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -258,11 +274,7 @@ def test_real_corpus_pages_keep_their_gold_text_through_the_sitemap_spider(
     for index, page in enumerate(pages):
         (root / f"page{index}.html").write_text(page.html, encoding="utf-8")
         urls.append(f"<url><loc>{server.url(f'/page{index}.html')}</loc></url>")
-    (root / "sitemap.xml").write_text(
-        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(urls)
-        + "</urlset>"
-    )
+    (root / "sitemap.xml").write_text(URLSET.format("".join(urls)))
     config = write_sources(
         tmp_path / "sources.yml",
         {"name": "corpus", "type": "sitemap", "url": server.url("/sitemap.xml")},
@@ -282,35 +294,134 @@ def test_real_corpus_pages_keep_their_gold_text_through_the_sitemap_spider(
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("source", "message"),
     [
-        ({"follow": "[unclosed"}, "follow: '[unclosed' is not a valid regular expression"),
-        ({"since": "last week"}, "since: 'last week' is not a date; write it as YYYY-MM-DD"),
-        ({"max_pages": 0}, "max_pages: expected a whole number from 1, found 0"),
-        ({"subreddit": "x"}, "unknown key"),
+        ({"type": "sitemap", "follow": "[unclosed"},
+         "follow: '[unclosed' is not a valid regular expression"),
+        ({"type": "sitemap", "follow": [""]}, "follow: expected a URL pattern"),
+        ({"type": "sitemap", "since": "last week"},
+         "since: 'last week' is not a date; write it as YYYY-MM-DD"),
+        ({"type": "sitemap", "max_pages": 0}, "max_pages: expected a whole number from 1, found 0"),
+        ({"type": "sitemap", "subreddit": "x"}, "subreddit: unknown key"),
+        ({"type": "discourse", "category": "a b"}, "category: 'a b' is not a category"),
+        ({"type": "reddit"}, "subreddit: missing or not a subreddit name"),
+        ({"type": "reddit", "subreddit": "r/a"}, "'a' is not a subreddit name"),
+        ({"type": "reddit", "subreddit": "boardgames", "comments": "yes"},
+         "comments: expected true or false, found 'yes'"),
+        ({"type": "mastodon"}, "needs exactly one of 'hashtag: NAME' or 'account: USER'"),
+        ({"type": "mastodon", "hashtag": "a", "account": "b"}, "needs exactly one of"),
+        ({"type": "mastodon", "hashtag": "two words"}, "hashtag: 'two words' is not a hashtag"),
+        ({"type": "mastodon", "account": "a@b@c"}, "'a@b@c' is not an account"),
     ],
-)
-def test_sitemap_options_are_validated_with_one_clear_line(
-    tmp_path: Path, options: dict[str, Any], message: str
+)  # fmt: skip
+def test_source_options_are_validated_with_one_clear_line(
+    source: dict[str, Any], message: str
 ) -> None:
+    entry = {"name": "x", "url": "https://example.com/", **source}
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"sources": [entry]}, Path("sources.yml"))
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("sources.yml: sources[0] (x)")
+
+
+def test_valid_options_of_every_type_are_accepted() -> None:
+    config = parse_config(
+        {
+            "sources": [
+                {"name": "a", "type": "sitemap", "url": "https://a.example/",
+                 "follow": ["/blog/"], "since": dt.date(2024, 1, 31), "max_pages": 50},
+                {"name": "b", "type": "discourse", "url": "https://b.example/",
+                 "category": "feedback/2", "since": "2024-01-31"},
+                {"name": "c", "type": "reddit", "url": "https://www.reddit.com",
+                 "subreddit": "r/boardgames", "comments": False},
+                {"name": "d", "type": "mastodon", "url": "https://m.example",
+                 "hashtag": "#StarfallArena"},
+                {"name": "e", "type": "mastodon", "url": "https://m.example",
+                 "account": "@gamedev@other.example"},
+            ]
+        },
+        Path("sources.yml"),
+    )  # fmt: skip
+    assert [s.type for s in config.sources] == ["sitemap", "discourse", "reddit", "mastodon"] + [
+        "mastodon"
+    ]
+
+
+def test_a_bad_option_stops_the_crawl_with_one_line_and_exit_code_2(tmp_path: Path) -> None:
     config = write_sources(
         tmp_path / "sources.yml",
-        {"name": "blog", "type": "sitemap", "url": "https://example.com/", **options},
+        {"name": "blog", "type": "sitemap", "url": "https://example.com/", "since": "soon"},
     )
-    result = run_trendscout("sources", "-c", str(config), "--db", str(tmp_path / "t.db"))
+    result = run_trendscout("crawl", "-c", str(config), "--db", str(tmp_path / "t.db"))
     assert result.returncode == 2
-    assert message in result.stderr
+    assert "since: 'soon' is not a date" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_sitemap_state_is_json_in_crawl_state(tmp_path: Path) -> None:
-    """What the spider remembers is plain JSON keyed by source, kind and URL."""
-    from crawler.spiders.sitemap import SitemapSpider
+def crawl_and_kill(config: Path, db: Path, posts_at_least: int) -> None:
+    """Start ``trendscout crawl`` and SIGKILL it once ``db`` holds that many posts."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "crawl", "-c", str(config), "--db", str(db)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(db, timeout=1) as conn:
+                if conn.execute("select count(*) from posts").fetchone()[0] >= posts_at_least:
+                    break
+        except sqlite3.OperationalError:
+            continue  # not created yet, or being written
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
 
-    spider = SitemapSpider(sources=[], db=str(tmp_path / "none.db"))
-    from pipelines.config import Source
 
-    source = Source(name="blog", type="sitemap", url="https://example.com/")
-    item = spider._remember(source, "page", "https://example.com/a/", "2024-01-01T00:00:00Z")
-    assert item.key == "sitemap:blog:page:https://example.com/a/"
-    assert json.loads(json.dumps(item.value)) == "2024-01-01T00:00:00Z"
+def stored_posts(db: Path) -> set[tuple[str, str, str | None]]:
+    with sqlite3.connect(db) as conn:
+        return set(conn.execute("select url, text, published_at from posts"))
+
+
+def test_a_killed_sitemap_crawl_resumes_without_gaps_or_refetching_everything(
+    tmp_path: Path, serve_dir: Callable[..., LocalServer]
+) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    server = serve_dir(root)
+    pages = [p.read_text("utf-8") for p in sorted((SITE / "blog").rglob("index.html"))]
+    for half in (0, 1):
+        urls = []
+        for i in range(half * 40, half * 40 + 40):
+            html = pages[i % len(pages)].replace("</article>", f"<p>Wpis numer {i}.</p></article>")
+            (root / f"p{i}.html").write_text(html, "utf-8")
+            server.routes[f"/p{i}.html"] = Route(delay=0.05)  # the file, slowly
+            urls.append(f"<url><loc>{server.url(f'/p{i}.html')}</loc></url>")
+        (root / f"s{half}.xml").write_text(URLSET.format("".join(urls)), "utf-8")
+    (root / "index.xml").write_text(
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{server.url('/s0.xml')}</loc></sitemap>"
+        f"<sitemap><loc>{server.url('/s1.xml')}</loc></sitemap></sitemapindex>",
+        "utf-8",
+    )
+    config = write_sources(
+        tmp_path / "sources.yml",
+        {"name": "blog", "type": "sitemap", "url": server.url("/index.xml")},
+        settings={"TRENDSCOUT_BATCH_SIZE": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 2},
+    )
+    reference = tmp_path / "reference.db"
+    assert run_trendscout("crawl", "-c", str(config), "--db", str(reference)).returncode == 0
+    expected = stored_posts(reference)
+    assert len(expected) == 80
+
+    killed = tmp_path / "killed.db"
+    crawl_and_kill(config, killed, posts_at_least=20)
+    assert 0 < len(stored_posts(killed)) < 80
+    server.clear_log()
+    result = run_trendscout("crawl", "-c", str(config), "--db", str(killed))
+    assert result.returncode == 0, result.stderr
+    assert stored_posts(killed) == expected
+    refetched = [path for path, _ in served(server) if path.startswith("/p")]
+    assert len(refetched) <= 80 - 20 + 5  # what was stored is not fetched again (±a batch)

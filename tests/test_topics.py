@@ -162,6 +162,7 @@ def test_default_topic_count_grows_with_the_square_root_of_posts() -> None:
     assert auto_topic_count(10_000_000) == 100
 
 
+@pytest.mark.slow
 def test_quality_on_bbc_news_meets_the_measured_floor(shared_corpus: Path) -> None:
     """Measured by benchmarks/bench_topic_quality.py: NMI 0.885, ARI 0.916, stability 0.975."""
     from nlp.tokens import Tokenizer

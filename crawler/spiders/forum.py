@@ -158,6 +158,7 @@ class DateContext:
 
     @property
     def local_now(self) -> dt.datetime:
+        """Now on the board's clock (what "today" means there)."""
         return self.now.astimezone(self.tz)
 
 
@@ -176,16 +177,17 @@ _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 
 
 def _any_of(words: Iterable[str]) -> re.Pattern[str]:
-    """Any of these words or phrases, as whole words ("today", not "today_gamer")."""
+    """Any of these words or phrases, as whole words ("today", not "today_gamer"); the
+    one found is group 1."""
     alternatives = "|".join(re.escape(w.strip()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)")
 
 
 _JUST_NOW = _any_of(JUST_NOW_WORDS)
 _AGO = _any_of(AGO_WORDS)
 _TODAY = _any_of(TODAY_WORDS)
 _YESTERDAY = _any_of(YESTERDAY_WORDS)
-_WEEKDAY = re.compile(_any_of(WEEKDAYS).pattern.replace("(?:", "(", 1))
+_WEEKDAY = _any_of(WEEKDAYS)
 
 
 def parse_forum_date(raw: str | None, context: DateContext) -> dt.datetime | None:
@@ -388,6 +390,7 @@ def timezone_from_text(text: str) -> dt.tzinfo | None:
 
 
 def iso_utc(when: dt.datetime | None) -> str | None:
+    """``2026-11-20T09:15:00Z``, as posts.published_at stores times."""
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
@@ -436,6 +439,7 @@ def choose_preset(root: Selector, presets: tuple[ForumPreset, ...]) -> ForumPres
 
 
 def next_link(root: Selector, selectors: Selectors, page_url: str) -> str | None:
+    """The next page's URL (not this page's own, not a "#" placeholder), or None."""
     for item in first_match(root, selectors):
         href = href_of(item)
         if usable_link(href):
@@ -504,6 +508,7 @@ def _first_date(context: Selector, selectors: Selectors, dates: DateContext) -> 
 
 
 def _date_candidates(item: Selector) -> list[str]:
+    """Readable forms of a date element, machine-readable first (epoch, ISO, text, title)."""
     root = item.root
     if isinstance(root, str):
         return [root]
@@ -515,6 +520,7 @@ def _date_candidates(item: Selector) -> list[str]:
 
 
 def _post_text(post: Selector, preset: ForumPreset) -> str:
+    """A post's own text: quotes, signatures and scripts (``remove``) taken out."""
     found = first_match(post, preset.text)
     if not found:
         return ""
@@ -530,6 +536,7 @@ def _post_text(post: Selector, preset: ForumPreset) -> str:
 
 
 def _permalink(post: Selector, preset: ForumPreset, page_url: str, index: int) -> str:
+    """The post's own link, else this page with the post's id (or position) as anchor."""
     for selector in preset.permalink:
         for item in select(post, selector):
             href = text_of(item) if isinstance(item.root, str) else href_of(item)
