@@ -3,7 +3,7 @@ one is found. Prints figures; asserts nothing.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/bench_shift_false_alarms.py              # 1000 corpora (~2 min)
+    .venv/bin/python benchmarks/bench_shift_false_alarms.py    # 1000 corpora (2-3 minutes)
     .venv/bin/python benchmarks/bench_shift_false_alarms.py --corpora 200 --power-corpora 50
 
 Each corpus is a generated forum in English, Polish, Vietnamese and Chinese (the sentences of

@@ -3,9 +3,9 @@
 A preset says where things are on a stock board: the topic rows of a forum page and
 what marks a topic as changed, the paging links, and for every post its author, date,
 text and permalink. Each field is a tuple of CSS or XPath selectors (XPath when it
-starts with ``/``, ``(``, ``./``, ``../`` or ``@``; inside a post or a topic row, XPath
-is relative to it). For most fields the first selector that matches wins; for
-``topic_marker`` and ``remove`` every selector is used.
+starts with ``/``, ``(``, ``./``, ``../``, ``@`` or a function such as ``concat(``;
+inside a post or a topic row, XPath is relative to it). For most fields the first
+selector that matches wins; for ``topic_marker`` and ``remove`` every selector is used.
 
 The markup of phpBB 3.x prosilver and XenForo 2 was checked against real pages (the
 shared corpus); vBulletin 4 and 5 follow their stock templates (postbit_legacy,
@@ -52,8 +52,11 @@ class ForumPreset:
         return replace(self, **overrides) if overrides else self
 
 
+# The selectors a source may set in sources.yml (pipelines.config.FORUM_SELECTORS).
 SELECTOR_FIELDS = tuple(
-    f.name for f in fields(ForumPreset) if f.name not in {"name", "detect", "date_order"}
+    f.name
+    for f in fields(ForumPreset)
+    if f.name not in {"name", "detect", "date_order", "timezone_hint"}
 )
 
 PHPBB3 = ForumPreset(

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlite_utils
 
+from crawler.forum_presets import SELECTOR_FIELDS
 from crawler.spiders.forum import (
     DateContext,
     extract_topic_page,
@@ -35,7 +36,7 @@ from crawler.spiders.forum import (
     parse_forum_date,
     timezone_from_text,
 )
-from pipelines.config import ConfigError, parse_config
+from pipelines.config import FORUM_SELECTORS, ConfigError, parse_config
 from pipelines.localserver import LocalServer, Route
 from tests.conftest import FIXTURES, run_trendscout
 from tests.test_spiders_sitemap import write_sources
@@ -391,6 +392,10 @@ def test_forum_options_are_checked_with_one_line_errors(
         parse_config(data, Path("sources.yml"))
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_every_selector_sources_yml_accepts_is_a_preset_field() -> None:
+    assert set(SELECTOR_FIELDS) == FORUM_SELECTORS
 
 
 def test_preset_types_need_only_a_url_and_accept_selector_overrides() -> None:
