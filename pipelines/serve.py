@@ -231,8 +231,6 @@ def serve_command(db_path: Path, host: str, port: int, immutable: bool) -> None:
     Opens on this week's emerging trends and audience shifts, with the posts behind
     them. To share it beyond this machine, set TRENDSCOUT_PASSWORD first.
     """
-    from pipelines.cli import UsageError
-
     protected = bool(os.environ.get(PASSWORD_ENV) or os.environ.get(PASSWORD_HASH_ENV))
     if not is_loopback(host) and not protected:
         click.echo(
@@ -247,6 +245,12 @@ def serve_command(db_path: Path, host: str, port: int, immutable: bool) -> None:
         click.echo(f"Serving {db_path} at http://{display_host}:{port}/  (Ctrl-C to stop)")
         code = run_datasette(db_path, host, port, immutable=immutable)
     except ServeError as exc:
+        from pipelines.cli import UsageError
+
         raise UsageError(str(exc)) from None
     if code:
         raise click.ClickException(f"Datasette stopped with exit code {code}")
+
+
+if __name__ == "__main__":  # python -m pipelines.serve: the same command, without the group
+    serve_command(prog_name="trendscout serve")

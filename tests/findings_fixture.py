@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlp.tokens import Tokenizer
 from pipelines.db import open_db
 from pipelines.store import content_hash, post_id
 
@@ -140,6 +142,7 @@ def build_findings_db(path: str | Path, *, hostile: bool = False) -> Findings:
     )  # fmt: skip
     source_ids = {r["name"]: r["id"] for r in db["sources"].rows}
 
+    segmenter = Tokenizer()
     posts, segments, theme_posts = [], [], {t: [] for t in THEMES}
     for weeks_ago in range(WEEKS - 1, -1, -1):
         week_start = AS_OF - dt.timedelta(days=6 + 7 * weeks_ago)
@@ -164,6 +167,10 @@ def build_findings_db(path: str | Path, *, hostile: bool = False) -> Findings:
                             "lang": lang,
                             "lang_confidence": 0.97,
                             "content_hash": content_hash(None, text),
+                            # what the analysis writes, so Chinese words are searchable
+                            "search_text": segmenter.search_text(text, lang)
+                            if lang == "zh"
+                            else None,
                             "guid": guid,
                             "fetched_at": now,
                             "first_seen_at": now,
@@ -332,17 +339,22 @@ def running_datasette(
 ) -> Iterator[str]:
     """Run ``trendscout serve`` (a real Datasette) on a free port; yields its base URL.
 
+    Started as ``python -m pipelines.serve`` (the same click command; the full program
+    also imports the analysis libraries, which only slows the start).
+
     Stopped (SIGTERM, then SIGKILL) when the block ends.
     """
     port = free_port()
     repo = Path(__file__).resolve().parent.parent
+    # Datasette logs a long traceback for every rejected query: a file, never a pipe that
+    # nobody reads (a full pipe would block the server).
+    log = tempfile.TemporaryFile(mode="w+", prefix="datasette-", suffix=".log")
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "serve", "--db", str(db_path), "--port", str(port)],
+        [sys.executable, "-m", "pipelines.serve", "--db", str(db_path), "--port", str(port)],
         cwd=repo,
         env={**os.environ, "PYTHONPATH": str(repo), **(env or {})},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
         start_new_session=True,  # so the datasette child is stopped with it
     )
     base = f"http://127.0.0.1:{port}"
@@ -350,7 +362,8 @@ def running_datasette(
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"trendscout serve exited early:\n{process.stdout.read()}")  # type: ignore[union-attr]
+                log.seek(0)
+                raise RuntimeError(f"trendscout serve exited early:\n{log.read()[-3000:]}")
             try:
                 with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
                     break
@@ -368,5 +381,4 @@ def running_datasette(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        if process.stdout:
-            process.stdout.close()
+        log.close()

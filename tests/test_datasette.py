@@ -197,6 +197,23 @@ def test_full_text_search_finds_a_crawled_post(site: Site) -> None:
     assert [r["title"] for r in polish] == ["Recenzja: Starfall Arena na konsoli przenośnej"]
 
 
+@pytest.mark.parametrize(
+    ("query", "lang", "needle"),
+    [
+        ("新赛季", "zh", "新赛季"),  # one run of Han: split into words like the posts
+        ("星落竞技场 攻略", "zh", "星落竞技场"),
+        ("quà tết", "vi", "Quà Tết"),
+        ("giải đấu", "vi", "Giải đấu"),
+    ],
+)
+def test_search_finds_chinese_and_vietnamese_posts(
+    site: Site, query: str, lang: str, needle: str
+) -> None:
+    rows = site.json("/trendscout/posts.json", _search=query, _shape="array", _size="max")
+    assert rows
+    assert all(r["lang"] == lang and needle in r["text"] for r in rows)
+
+
 def test_posts_are_faceted_by_source_language_week_and_month(site: Site) -> None:
     facets = site.json("/trendscout/posts.json")["facet_results"]
     by_type = {(f["name"], f["type"]): f for f in facets.values()}
@@ -363,7 +380,8 @@ def test_home_page_shows_this_weeks_trends_and_shifts_with_evidence(site: Site) 
     assert re.search(r'href="/trendscout/posts_behind_a_shift\?[^"]*segment=female', home)
     assert "rose" in home and "from 18% to 41%" in home
     # Charts and scripts are served from this Datasette, never from the internet.
-    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', home)
+    sources = re.findall(r'<script[^>]+src="([^"]+)"', home)
+    sources += re.findall(r'<link rel="stylesheet" href="([^"]+)"', home)
     assert sources and all(s.startswith("/") for s in sources), sources
     for src in sources:
         assert site.get(src.split("?")[0])[0] == 200, src

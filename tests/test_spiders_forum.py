@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlite_utils
+from parsel import Selector
 
 from crawler.forum_presets import SELECTOR_FIELDS
 from crawler.spiders.forum import (
@@ -34,6 +35,8 @@ from crawler.spiders.forum import (
     forum_url,
     infer_date_order,
     parse_forum_date,
+    parse_topic_list,
+    source_presets,
     timezone_from_text,
 )
 from pipelines.config import FORUM_SELECTORS, ConfigError, parse_config
@@ -42,6 +45,7 @@ from tests.conftest import FIXTURES, run_trendscout
 from tests.test_spiders_sitemap import write_sources
 
 BOARDS = FIXTURES / "forums"
+SID_PATTERN = re.compile(r"sid=[0-9a-f]{32}")
 EXPECTED: dict[str, Any] = json.loads((BOARDS / "expected.json").read_text("utf-8"))
 # The selectors a researcher would write for the Forumotion board (and that also read
 # the real Forumotion page in the shared corpus): CSS, XPath and lists of both.
@@ -105,14 +109,10 @@ def rerender(server: LocalServer, board: Any) -> None:
     serve_pages(server)
 
 
-def sources_yml(path: Path, server: LocalServer, boards: list[str], **extra: Any) -> Path:
-    return write_sources(
-        path,
-        *(
-            {"name": key, "url": server.url(EXPECTED[key]["start"]), **SOURCES[key], **extra}
-            for key in boards
-        ),
-    )
+def sources_yml(path: Path, server: LocalServer, boards: list[str]) -> Path:
+    """A sources.yml with one source per board, named after it."""
+    sources = [{"name": k, "url": server.url(EXPECTED[k]["start"]), **SOURCES[k]} for k in boards]
+    return write_sources(path, *sources)
 
 
 def crawl(db: Path, config: Path, server: LocalServer, *args: str) -> Any:
@@ -232,9 +232,6 @@ def test_each_topic_remembers_its_marker_and_last_page(
     assert starfall["pages"] == 3
     assert "viewtopic.php?p=117#p117" in starfall["marker"]
     assert SID_PATTERN.search(starfall["marker"]) is None
-
-
-SID_PATTERN = re.compile(r"sid=[0-9a-f]{32}")
 
 
 # -- incremental ------------------------------------------------------------------------
@@ -392,6 +389,24 @@ def test_forum_options_are_checked_with_one_line_errors(
         parse_config(data, Path("sources.yml"))
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_without_topic_row_a_topic_is_read_from_the_list_item_around_its_link() -> None:
+    page = (BOARDS / "generic" / "f1-allgemeines.html").read_text("utf-8")
+    presets = source_presets("forum", {"selectors": {"topic_links": "a.topictitle"}})
+    base = "http://127.0.0.1:8000/generic/f1-allgemeines"
+    listing = parse_topic_list(Selector(text=page), base, presets[0])
+    assert [local(t.url) for t in listing.topics] == [
+        "/generic/t7-neues-starfall-update",
+        "/generic/t8-vorstellung",
+    ]
+    # The marker is then the whole row (replies, views, last post): a topic is read
+    # again when any of it changes, views included; topic_marker narrows it.
+    assert listing.topics[0].marker == (
+        "Neues Starfall-Update: eure Meinung? von lupa 2 512 Heute um 09:15 von Nachteule"
+    )
+    # Forumotion's next link has no rel="next": without a next_page selector, one page.
+    assert listing.next_url is None
 
 
 def test_every_selector_sources_yml_accepts_is_a_preset_field() -> None:

@@ -6,6 +6,7 @@
   count), and a ``period`` facet for columns that already hold a date or ISO week.
 - Evidence cells link to the posts behind a trend or an audience shift.
 - The home page gets this week's findings (see templates/index.html).
+- Chinese search queries are split into words like the posts' search text.
 - No robots: an ``X-Robots-Tag`` header on every answer (robots.txt comes from
   datasette-block-robots).
 - Optional password: when ``TRENDSCOUT_PASSWORD_HASH`` is set, only logged-in users see
@@ -14,10 +15,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import json
+import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
@@ -333,16 +337,51 @@ def extra_template_vars(template: str, datasette: Any) -> Any:
     return None
 
 
-# -- no robots, optional password ---------------------------------------------------------
+# -- Chinese search, no robots -------------------------------------------------------------
+
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+
+
+@functools.cache
+def _search_tokenizer() -> Any:
+    from nlp.tokens import Tokenizer  # jieba: loaded on the first Chinese search only
+
+    return Tokenizer()
+
+
+def segment_search(query_string: bytes) -> bytes:
+    """Split Chinese in ``_search`` values into words, as the analysis does for posts.
+
+    Posts' ``search_text`` holds Chinese split into words (jieba); a query such as
+    ``新赛季开始`` is one token to SQLite's full-text index and would find nothing, so it
+    is split the same way (``新 赛季 开始``): Datasette then looks for posts with every word.
+    """
+    if b"_search" not in query_string:
+        return query_string
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)  # UTF-8 inside
+    if not any(k.startswith("_search") and HAN.search(v) for k, v in pairs):
+        return query_string
+    tokenizer = _search_tokenizer()
+    changed = [
+        (k, tokenizer.search_text(v, None) if k.startswith("_search") and HAN.search(v) else v)
+        for k, v in pairs
+    ]
+    return urlencode(changed).encode("ascii")
 
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
     def wrap(app: Any) -> Any:
-        async def add_robots_header(scope: dict, receive: Any, send: Any) -> None:
+        async def trendscout_asgi(scope: dict, receive: Any, send: Any) -> None:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
+            query_string = scope.get("query_string") or b""
+            if b"_search" in query_string:
+                segmented = await asyncio.to_thread(segment_search, query_string)
+                if segmented != query_string:
+                    scope = {**scope, "query_string": segmented}
 
             async def send_with_header(event: dict) -> None:
                 if event["type"] == "http.response.start":
@@ -351,9 +390,12 @@ def asgi_wrapper(datasette: Any) -> Any:
 
             await app(scope, receive, send_with_header)
 
-        return add_robots_header
+        return trendscout_asgi
 
     return wrap
+
+
+# -- optional password ---------------------------------------------------------------------
 
 
 def password_required(datasette: Any) -> bool:
