@@ -73,6 +73,7 @@ class SourceSpider(scrapy.Spider):
         self._by_name: dict[str, Source] = {}
         self._validators: dict[str, tuple[str | None, str | None]] | None = None
         self._state: dict[str, object] | None = None
+        self.contact_user_agent: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -84,7 +85,10 @@ class SourceSpider(scrapy.Spider):
         else:
             config = load_config(spider._config_path or settings.get("TRENDSCOUT_CONFIG"))
             sources = list(config.sources)
-            spider.user_agent = user_agent(settings.get("TRENDSCOUT_VERSION"), config.contact)
+            # sources.yml `contact:` goes into the User-Agent (SourceSettingsMiddleware).
+            spider.contact_user_agent = user_agent(
+                settings.get("TRENDSCOUT_VERSION"), config.contact
+            )
         sources = [s for s in sources if s.type in cls.source_types]
         if spider._only:
             sources = [s for s in sources if s.name == spider._only]

@@ -41,6 +41,9 @@ class SourceSettingsMiddleware:
     def process_request(self, request: Request) -> None:
         name = request.meta.get("source")
         spider = self.crawler.spider
+        agent = getattr(spider, "contact_user_agent", None)
+        if agent:  # set when run as `scrapy crawl ... -a config=`; runs before UserAgentMiddleware
+            request.headers.setdefault("User-Agent", agent)
         sources = getattr(spider, "_by_name", {})
         if not name or name not in sources:
             return None

@@ -7,7 +7,7 @@ import datetime as dt
 import html
 import re
 import time
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 import lxml.html
@@ -105,24 +105,25 @@ def _tidy(text: str) -> str:
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
-    """Absolute URL with tracking parameters removed and the host lower-cased."""
+    """Absolute URL with tracking parameters removed and the host lower-cased.
+
+    The rest of the query string is kept as written (``showthread.php?123-Title`` stays so).
+    """
     if base:
         url = urljoin(base, url.strip())
     parts = urlsplit(url.strip())
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not TRACKING_PARAMS.match(k)
-    ]
+    query = "&".join(
+        piece
+        for piece in parts.query.split("&")
+        if piece and not TRACKING_PARAMS.match(unquote_plus(piece.split("=", 1)[0]))
+    )
     netloc = parts.netloc.lower()
     if (parts.scheme == "http" and netloc.endswith(":80")) or (
         parts.scheme == "https" and netloc.endswith(":443")
     ):
         netloc = netloc.rsplit(":", 1)[0]
     # The fragment stays: comment and reply permalinks (#comment-12, #p345) live there.
-    return urlunsplit(
-        (parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), parts.fragment)
-    )
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, parts.fragment))
 
 
 def struct_time_to_iso(value: time.struct_time | None) -> str | None:

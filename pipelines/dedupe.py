@@ -20,6 +20,7 @@ only originals.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import numpy as np
@@ -75,62 +76,107 @@ def band_keys(signature: np.ndarray) -> list[int]:
     return keys
 
 
-class DuplicateFinder:
-    """Finds the original of a post among those stored (including the current batch)."""
+def _order(row: dict) -> tuple[str, str, str]:
+    """Which of two posts came first: the earlier one is the original."""
+    return (row["first_seen_at"] or "", row["published_at"] or "", row["id"])
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
 
-    def index(self, post_id: str, text: str) -> list[int]:
-        """Record a post's LSH band keys so later posts can find it; returns the keys."""
-        self.db.execute("delete from lsh_bands where post_id = ?", [post_id])
-        signature = minhash(shingles(text))
-        if signature is None:
-            return []
-        keys = band_keys(signature)
-        self.db["lsh_bands"].insert_all(
-            {"band": i, "value": key, "post_id": post_id} for i, key in enumerate(keys)
+def link_duplicates(db: sqlite_utils.Database, rows: list[dict]) -> int:
+    """Index ``rows`` (just written to ``posts``) and link each to the post it repeats.
+
+    Works on a whole batch with a handful of queries. Only a post seen before another
+    can be its original, so links never form cycles; a link points at the root original.
+    The URL layer applies across sources only (within one source, replies and comments
+    may share a page address); the content layers only to texts long enough to tell
+    (two "+1" replies are two voices, not a duplicate). Returns the number of links set.
+    """
+    if not rows:
+        return 0
+    ids = [row["id"] for row in rows]
+    grams = {row["id"]: shingles(row["text"] or "") for row in rows}
+    keys: dict[str, list[int]] = {}
+    for row in rows:
+        signature = minhash(grams[row["id"]])
+        keys[row["id"]] = band_keys(signature) if signature is not None else []
+    judged = {pid for pid, k in keys.items() if k}
+
+    db.execute("delete from lsh_bands where post_id in (select value from json_each(?))",
+               [json.dumps(ids)])  # fmt: skip
+    db["lsh_bands"].insert_all(
+        {"band": band, "value": key, "post_id": pid}
+        for pid, k in keys.items()
+        for band, key in enumerate(k)
+    )
+
+    columns = "id, source_id, url, content_hash, first_seen_at, published_at, duplicate_of"
+    by_url: dict[str, list[dict]] = {}
+    for row in db.query(
+        f"select {columns} from posts where url in (select value from json_each(?))",
+        [json.dumps(sorted({r["url"] for r in rows}))],
+    ):
+        by_url.setdefault(row["url"], []).append(row)
+    by_hash: dict[str, list[dict]] = {}
+    for row in db.query(
+        f"select {columns} from posts where content_hash in (select value from json_each(?))",
+        [json.dumps(sorted({r["content_hash"] for r in rows if r["id"] in judged}))],
+    ):
+        by_hash.setdefault(row["content_hash"], []).append(row)
+    pairs = [[band, key] for pid in judged for band, key in enumerate(keys[pid])]
+    sharing: dict[tuple[int, int], set[str]] = {}
+    for hit in db.query(
+        "select b.band, b.value, b.post_id from lsh_bands b join json_each(?) j "
+        "on b.band = json_extract(j.value, '$[0]') and b.value = json_extract(j.value, '$[1]')",
+        [json.dumps(pairs)],
+    ):
+        sharing.setdefault((hit["band"], hit["value"]), set()).add(hit["post_id"])
+    candidate_ids = set().union(*sharing.values()) if sharing else set()
+    candidates = {
+        row["id"]: row
+        for row in db.query(
+            f"select {columns}, text from posts where id in (select value from json_each(?))",
+            [json.dumps(sorted(candidate_ids))],
         )
-        return keys
+    }
 
-    def original_of(self, post: dict, keys: list[int]) -> tuple[str, str] | None:
-        """``(original post id, kind)`` when ``post`` repeats an earlier one, else None.
+    decided: dict[str, str | None] = {}
 
-        Only posts seen before it (by first_seen_at, published_at, then id) can be its
-        original, so links never form cycles. The URL layer applies across sources only:
-        within one source, replies and comments may share a page address.
-        """
-        earlier = "(first_seen_at, published_at, id) < (?, ?, ?)"
-        order = [post["first_seen_at"], post["published_at"], post["id"]]
-        layers = (
-            ("url", "url = ? and source_id != ?", [post["url"], post["source_id"]]),
-            ("exact", "content_hash = ?", [post["content_hash"]]),
+    def root(other: dict) -> str:
+        return decided.get(other["id"], other["duplicate_of"]) or other["id"]
+
+    links = []
+    for row in sorted(rows, key=_order):
+        pid, mine = row["id"], _order(row)
+        found: tuple[str, str] | None = None
+        earlier = sorted(
+            (o for o in by_url.get(row["url"], []) if o["source_id"] != row["source_id"]
+             and _order(o) < mine),
+            key=_order,
+        )  # fmt: skip
+        if earlier:
+            found = (root(earlier[0]), "url")
+        elif pid in judged:
+            same = sorted((o for o in by_hash.get(row["content_hash"], []) if _order(o) < mine),
+                          key=_order)  # fmt: skip
+            if same:
+                found = (root(same[0]), "exact")
+            else:
+                near_ids = set().union(
+                    *(sharing.get((band, key), set()) for band, key in enumerate(keys[pid]))
+                )
+                near = sorted(
+                    (candidates[c] for c in near_ids
+                     if c in candidates and _order(candidates[c]) < mine),
+                    key=_order,
+                )  # fmt: skip
+                for other in near:
+                    if jaccard(grams[pid], shingles(other["text"] or "")) >= MIN_JACCARD:
+                        found = (root(other), "near")
+                        break
+        decided[pid] = found[0] if found else None
+        if found or row.get("duplicate_of"):
+            links.append((*(found or (None, None)), pid))
+    if links:
+        db.conn.executemany(
+            "update posts set duplicate_of = ?, duplicate_kind = ? where id = ?", links
         )
-        for kind, condition, params in layers:
-            row = next(
-                self.db.query(
-                    f"select id, duplicate_of from posts where {condition} and {earlier} "
-                    "order by first_seen_at, published_at, id limit 1",
-                    [*params, *order],
-                ),
-                None,
-            )
-            if row:
-                return (row["duplicate_of"] or row["id"], kind)
-        if not keys:
-            return None
-        where = " or ".join("(band = ? and value = ?)" for _ in keys)
-        params: list[int] = []
-        for band, key in enumerate(keys):
-            params += [band, key]
-        candidates = self.db.query(
-            "select id, duplicate_of, text from posts where id in "
-            f"(select post_id from lsh_bands where {where}) and {earlier} "
-            "order by first_seen_at, published_at, id",
-            [*params, *order],
-        )
-        grams = shingles(post["text"])
-        for row in candidates:
-            if jaccard(grams, shingles(row["text"] or "")) >= MIN_JACCARD:
-                return (row["duplicate_of"] or row["id"], "near")
-        return None
+    return sum(1 for link in links if link[0])

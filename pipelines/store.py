@@ -26,7 +26,7 @@ from scrapy.spiders import Spider
 from crawler.items import CrawlErrorItem, CrawlStateItem, FetchStateItem, PostItem
 from pipelines.config import Source
 from pipelines.db import open_db, utcnow, write_transaction
-from pipelines.dedupe import DuplicateFinder
+from pipelines.dedupe import link_duplicates
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +233,8 @@ class StorePipeline:
         existing = {
             row["id"]: row
             for row in self.db.query(
-                "select id, content_hash, published_at, date_estimated, first_seen_at "
+                "select id, content_hash, published_at, date_estimated, first_seen_at, "
+                "duplicate_of "
                 "from posts where id in (select value from json_each(?))",
                 [json.dumps(list(rows))],
             )
@@ -252,6 +253,7 @@ class StorePipeline:
                 write.append(row)
             elif old["content_hash"] != row["content_hash"]:
                 row["first_seen_at"] = old["first_seen_at"]
+                row["duplicate_of"] = old["duplicate_of"]
                 if row["published_at"] is None:
                     row["published_at"] = old["published_at"]
                     row["date_estimated"] = old["date_estimated"]
@@ -265,16 +267,7 @@ class StorePipeline:
         if not write:
             return
         self.db["posts"].upsert_all(write, pk="id", alter=True)
-        # Duplicate links once the whole batch is visible, oldest first, so a repeat within
-        # the batch finds its original and the original's own link is already written.
-        finder = DuplicateFinder(self.db)
-        keys = {row["id"]: finder.index(row["id"], row["text"]) for row in write}
-        for row in sorted(write, key=lambda r: (r["first_seen_at"], r["published_at"], r["id"])):
-            found = finder.original_of(row, keys[row["id"]])
-            self.db.execute(
-                "update posts set duplicate_of = ?, duplicate_kind = ? where id = ?",
-                [*(found or (None, None)), row["id"]],
-            )
+        link_duplicates(self.db, write)
 
     def write_source_stats(self) -> None:
         assert self.db is not None

@@ -51,14 +51,14 @@ LANGS = ("pl", "vi", "zh", "en")
 
 # Posts per week (index 0 = 14-20 Sep 2026, 9 = 16-22 Nov 2026), all languages together.
 SCHEDULE: dict[str, list[int]] = {
-    "gear": [7, 6, 7, 7, 6, 7, 7, 6, 7, 7],
-    "pc": [4, 4, 4, 4, 4, 4, 4, 4, 4, 4],
-    "parenting": [6, 6, 5, 6, 6, 6, 5, 6, 6, 6],
-    "deals": [4, 4, 4, 4, 5, 4, 4, 4, 4, 4],
-    "starfall": [10, 9, 10, 10, 9, 10, 10, 9, 10, 33],
+    "gear": [8, 8, 9, 8, 8, 9, 8, 8, 9, 8],
+    "pc": [5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+    "parenting": [7, 7, 6, 7, 7, 7, 6, 7, 7, 7],
+    "deals": [5, 5, 5, 5, 6, 5, 5, 5, 5, 5],
+    "starfall": [11, 10, 11, 11, 10, 11, 11, 10, 11, 26],
     "iron": [14, 13, 14, 14, 13, 14, 14, 13, 14, 14],
-    "mech": [16, 14, 11, 8, 5, 3, 2, 1, 0, 0],
-    "harvest": [0, 0, 0, 0, 0, 0, 0, 1, 3, 44],
+    "mech": [14, 15, 14, 13, 12, 10, 7, 4, 1, 0],
+    "harvest": [0, 0, 0, 0, 0, 0, 0, 1, 3, 32],
 }
 TOPIC_LABELS = {
     "gear": "gaming gear: controllers, stick drift, headsets, keyboards, mice",
@@ -78,7 +78,7 @@ AUDIENCE: dict[str, tuple[float, float, float, float]] = {
     "parenting": (0.0, 0.0, 0.5, 0.5),
     "deals": (0.32, 0.68, 0.0, 0.0),
     "starfall": (0.06, 0.74, 0.03, 0.17),
-    "starfall_recent": (0.58, 0.22, 0.16, 0.04),
+    "starfall_recent": (0.62, 0.18, 0.16, 0.04),
     "iron": (0.35, 0.50, 0.05, 0.10),
     "mech": (0.15, 0.85, 0.0, 0.0),
     "harvest": (0.36, 0.30, 0.18, 0.16),
@@ -89,7 +89,7 @@ DISCLOSE = {
     "pc": 0.2,
     "deals": 0.25,
     "starfall": 0.55,
-    "starfall_recent": 0.85,
+    "starfall_recent": 0.9,
     "iron": 0.7,
     "mech": 0.25,
     "harvest": 0.3,
@@ -2051,6 +2051,14 @@ WIRE_NEWS = [
         "week and added servers in Europe and Asia.",
     ),
     (
+        "mech",
+        6,
+        "Mech Rivals open beta ends; no release date yet",
+        "The Mech Rivals open beta closed on Sunday after six weeks. The studio thanked players "
+        "and said the full release will come \u201cwhen it is ready\u201d; beta progress will be "
+        "wiped.",
+    ),
+    (
         "iron",
         4,
         "Iron Legion patch 3.2 rebalances tanks and sniper rifles",
@@ -2268,7 +2276,7 @@ def compose(post: Post, rng: random.Random) -> None:
     elif topic == "harvest" and not recent:
         pool = list(tb["teaser"])
         titles = list(tb["teaser_titles"])
-    elif topic == "mech" and week >= 4:
+    elif topic == "mech" and week >= 6:
         pool = pool + tb["late"] * 2
     blog = FEED_BY_KEY[post.feed].kind == "blog"
     count = rng.choice([4, 5, 5, 6]) if blog else rng.choice([2, 3, 3, 4])
@@ -2767,7 +2775,8 @@ def answer_key(posts: list[Post], seed: int) -> str:
     ]
     role = {
         "harvest": "**emerging** (co-op update released 17 Nov; two teaser weeks before)",
-        "mech": "**fading** (open beta in September, silence from W46)",
+        "mech": "**fading** (open beta from mid-September to late October; talk dies off in "
+        "November)",
         "starfall": "steady volume that grows in the recent week; **audience shift**",
         "iron": "steady; **control** for the audience shift",
     }

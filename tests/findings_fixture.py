@@ -72,7 +72,10 @@ THEMES: dict[str, dict[str, list[str]]] = {
         "en": ["Handheld PC battery life test {w}", "As a student I game on a handheld {w}"],
     },
     "farming": {
-        "pl": ["Gry o farmie na jesień {w}", "Spokojna gra o farmie {w} dla dzieci, mój syn ją kocha"],
+        "pl": [
+            "Gry o farmie na jesień {w}",
+            "Spokojna gra o farmie {w} dla dzieci, mój syn ją kocha",
+        ],
         "vi": ["Game nông trại thư giãn {w}", "Con trai tôi thích game nông trại {w}"],
         "zh": ["休闲种田游戏推荐 {w}", "我儿子喜欢种田游戏 {w}"],
         "en": ["Cozy farming games for autumn {w}", "My son loves this farming game {w}"],
@@ -111,7 +114,12 @@ def _weekly_volume(theme: str, weeks_ago: int) -> int:
 def _segments(text: str, rng: random.Random) -> list[tuple[str, str, str, str]]:
     """(dimension, segment, evidence, about) found in one of the fixture texts."""
     found = []
-    for phrase, seg in [("mama", "female"), ("mẹ", "female"), ("妈妈", "female"), ("mom", "female")]:
+    for phrase, seg in [
+        ("mama", "female"),
+        ("mẹ", "female"),
+        ("妈妈", "female"),
+        ("mom", "female"),
+    ]:
         if phrase in text:
             found += [("gender", seg, phrase, "author"), ("role", "parent", phrase, "author")]
     for phrase in ("student", "sinh viên", "学生"):
@@ -184,9 +192,7 @@ def build_findings_db(path: str | Path, *, hostile: bool = False) -> Findings:
                     ]
     with db.atomic():
         db["posts"].upsert_all(posts, pk="id", alter=True)
-        db["post_segments"].upsert_all(
-            segments, pk=("post_id", "dimension", "segment", "about")
-        )
+        db["post_segments"].upsert_all(segments, pk=("post_id", "dimension", "segment", "about"))
         _crawl_log(db, source_ids)
         topic_labels = _topics(db, theme_posts)
         _trends(db, theme_posts, hostile)
@@ -265,7 +271,17 @@ def _trends(db, theme_posts: dict[str, list[tuple[int, str]]], hostile: bool) ->
 
     rows = [
         ("entity", "Starfall Arena", 6.8, 56, 4.1, 13.7, "emerging", "starfall", 1),
-        ("topic", "starfall arena / season / ranked", 5.9, 56, 4.3, 13.0, "emerging", "starfall", 1),
+        (
+            "topic",
+            "starfall arena / season / ranked",
+            5.9,
+            56,
+            4.3,
+            13.0,
+            "emerging",
+            "starfall",
+            1,
+        ),
         ("term", "quà tết", 4.4, 9, 0.0, 9.0, "new", "tet", None),
         ("term", "tier list", 2.6, 4, 1.2, 3.3, "emerging", "starfall", None),
         ("topic", "handheld / battery / student", 0.3, 24, 24.0, 1.0, "steady", "handheld", 2),
@@ -371,7 +387,9 @@ def running_datasette(
                 break  # it answers (e.g. 403 behind a password): it is up
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"Datasette did not answer on {base} in {timeout} s") from None
+                    raise RuntimeError(
+                        f"Datasette did not answer on {base} in {timeout} s"
+                    ) from None
                 time.sleep(0.2)
         yield base
     finally:

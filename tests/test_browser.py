@@ -91,7 +91,9 @@ def test_timeline_dashboard_draws_the_entity_chart(
     assert page.hosts_requested == {"127.0.0.1"}
 
 
-def test_overview_dashboard_draws_every_chart(page: Any, base_url: str, artifacts_dir: Path) -> None:
+def test_overview_dashboard_draws_every_chart(
+    page: Any, base_url: str, artifacts_dir: Path
+) -> None:
     page.goto(base_url + "/-/dashboards/overview")
     for chart in ("volume", "topics", "segments", "trend-scores"):
         assert chart_marks(page, f"#chart-{chart}") > 0, chart

@@ -28,7 +28,7 @@ from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_replaced_args
 from datasette.utils.asgi import Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 DATABASE = "trendscout"
 INTERNAL = {"_internal", "_memory"}
@@ -289,6 +289,10 @@ HOME_QUERIES = {
 }
 
 
+# Columns of posts that only the pipeline needs; the home page links to posts without them.
+POSTS_BOOKKEEPING = ("content_hash", "guid", "tokens", "tokens_hash", "search_text", "fetched_at")
+
+
 async def home_findings(datasette: Any) -> dict[str, Any]:
     """This week's findings for the home page (empty lists before the first analysis)."""
     if DATABASE not in datasette.databases:
@@ -326,6 +330,9 @@ async def home_findings(datasette: Any) -> dict[str, Any]:
             "last_crawl": last[0] if last else None,
             "weekly": await rows("weekly", params),
             "query_url": lambda name, **args: query_url(datasette, name, args),
+            "posts_url": datasette.urls.table(DATABASE, "posts")
+            + "?"
+            + urlencode([("_nocol", c) for c in POSTS_BOOKKEEPING]),
         }
     }
 
