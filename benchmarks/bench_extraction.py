@@ -57,8 +57,17 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(measure(sys.argv[2])))
         return
-    header = ("setting", "aeb P", "aeb R", "with", "without absent", "dates", "authors",
-              "CPU ms/page", "wall ms/page")  # fmt: skip
+    header = (
+        "setting",
+        "aeb P",
+        "aeb R",
+        "with",
+        "without absent",
+        "dates",
+        "authors",
+        "CPU ms/page",
+        "wall ms/page",
+    )
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     for name in SETTINGS:

@@ -304,6 +304,8 @@ def _rates(spec: CorpusSpec) -> dict[str, list[float]]:
 
 def _noise_lexicon(lang: str, rng: np.random.Generator, size: int = 4000) -> list[str]:
     """Made-up words (a long tail for the vocabulary), ``size`` of them, sorted."""
+    if lang == "vi":
+        size = min(size, len(_VI_INITIALS) * len(_VI_NUCLEI) * len(_VI_FINALS) // 2)
     words: set[str] = set()
     while len(words) < size:
         if lang == "vi":

@@ -240,23 +240,29 @@ class TopicModel:
         docs: Sequence[Sequence[str]] | TermMatrix,
         languages: Sequence[str | None] | None = None,
         progress: Progress | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> TopicResult:
         """Cluster ``docs`` (token lists, or a :class:`TermMatrix` of counts) into topics.
+
+        ``sample_weight`` (one per document) weighs documents when the clusterer is fitted:
+        the analysis gives the recent week as much weight as the whole baseline, so what is
+        new this week gets topics of its own instead of being absorbed by older, larger ones.
 
         BLAS and OpenMP run on ``threads`` threads (default 1): on a busy 2-core machine the
         several BLAS copies in the process oversubscribe the cores, and one thread measured
         up to 8× faster. ``None`` leaves the libraries' defaults.
         """
         if self.threads is None:
-            return self._fit(docs, languages, progress)
+            return self._fit(docs, languages, progress, sample_weight)
         with threadpool_limits(limits=self.threads):
-            return self._fit(docs, languages, progress)
+            return self._fit(docs, languages, progress, sample_weight)
 
     def _fit(
         self,
         docs: Sequence[Sequence[str]] | TermMatrix,
         languages: Sequence[str | None] | None,
         progress: Progress | None,
+        sample_weight: np.ndarray | None,
     ) -> TopicResult:
         say = progress or (lambda _message: None)
         matrix, terms = self._weigh(docs)
@@ -288,11 +294,21 @@ class TopicModel:
 
         clusterer = self.clusterer or KMeans(n_clusters=k, n_init=3, random_state=self.random_state)
         say(f"clustering into {getattr(clusterer, 'n_clusters', k)} topics")
+        weight = None
+        if sample_weight is not None:
+            if len(sample_weight) != n_docs:
+                raise ValueError(f"got {n_docs} documents but {len(sample_weight)} weights")
+            weight = np.asarray(sample_weight, dtype=np.float64)[nonempty]
         if hasattr(clusterer, "predict"):
-            clusterer.fit(points[sample])
+            if weight is None:
+                clusterer.fit(points[sample])
+            else:
+                clusterer.fit(points[sample], sample_weight=weight[sample])
             labels = _in_chunks(clusterer.predict, points)
-        else:
+        elif weight is None:
             labels = clusterer.fit_predict(points)
+        else:
+            labels = clusterer.fit_predict(points, sample_weight=weight)
         labels = np.asarray(labels, dtype=np.int64)
 
         # Keep clusters with enough posts, renumbered 0..n-1 by size (largest first).

@@ -145,6 +145,9 @@ def iso_week(published_at: str) -> str | None:
 # Watched entities
 
 _HAN = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]")
+# A letter or digit of a script written with spaces: a Latin name must not touch one, but may
+# touch Chinese, Japanese or Korean characters ("我在玩Starfall Arena呢").
+_SPACED_WORD_CHAR = r"[^\W\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uAC00-\uD7AF]"
 _VOWELS = "aeiouyąęó"
 # Case endings (Polish and other inflecting languages) and English possessive/plural.
 _ENDINGS = "(?:a|u|e|y|i|o|ie|ę|ą|em|om|ów|ach|ami|owi|s|'s|’s)?"
@@ -162,9 +165,9 @@ def _alias_pattern(alias: str, inflect: bool) -> str:
         parts[-1] = re.escape(stem) + _ENDINGS
     body = r"\s+".join(parts)
     if not _HAN.match(words[0][0]):
-        body = r"(?<!\w)" + body
+        body = f"(?<!{_SPACED_WORD_CHAR})" + body
     if not _HAN.search(last[-1]):
-        body += r"(?!\w)"
+        body += f"(?!{_SPACED_WORD_CHAR})"
     return body
 
 

@@ -459,7 +459,12 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
     model = ctx.options.topic_model or TopicModel(
         ctx.options.n_topics, random_state=ctx.options.random_state
     )
-    result = model.fit(matrix, window.languages, progress=ctx.progress.message)
+    result = model.fit(
+        matrix,
+        window.languages,
+        progress=ctx.progress.message,
+        sample_weight=_recent_weights(window, ctx.windows.baseline_weeks),
+    )
 
     stored = list(db.query("select id, centroid, first_seen, last_seen from topics"))
     stored = [row for row in stored if row["centroid"]]
@@ -532,6 +537,17 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
         "new_topics": len(rows) - matched,
         "posts_with_topic": int((window.topic_ids >= 0).sum()),
     }
+
+
+def _recent_weights(window: WindowData, recent_week: int) -> np.ndarray:
+    """Clustering weights that give the recent week as much weight as the whole baseline."""
+    recent = window.weeks == recent_week
+    n_recent = int(recent.sum())
+    n_baseline = window.size - n_recent
+    weights = np.ones(window.size)
+    if n_recent and n_baseline:
+        weights[recent] = n_baseline / n_recent
+    return weights
 
 
 def _need_window(ctx: AnalysisContext) -> WindowData:

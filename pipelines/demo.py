@@ -196,9 +196,8 @@ def database_summary(db_path: Path) -> list[str]:
         span = next(
             db.query(
                 "select min(published_at) as first, max(published_at) as last, "
-                "count(distinct source_id || char(0) || author) as authors, "
-                "sum(date_estimated) as undated from posts where date_estimated = 0 "
-                "or date_estimated is null"
+                "count(distinct source_id || char(0) || author) as authors from posts "
+                "where coalesce(date_estimated, 0) = 0"
             )
         )
         undated = next(db.query("select count(*) as n from posts where date_estimated = 1"))["n"]

@@ -185,9 +185,11 @@ def run_datasette(
     process = subprocess.Popen(
         datasette_args(db_path, host, port, immutable=immutable), env=datasette_env()
     )
-    previous = _forward_sigterm(process)
+    stopping: list[int] = []
+    previous = _forward_sigterm(process, stopping)
     try:
-        return process.wait()
+        code = process.wait()
+        return 0 if stopping else code
     except KeyboardInterrupt:
         # Ctrl-C reached Datasette too (same process group); let it finish cleanly.
         try:
@@ -201,10 +203,15 @@ def run_datasette(
             signal.signal(signal.SIGTERM, previous)
 
 
-def _forward_sigterm(process: subprocess.Popen) -> Any:
+def _forward_sigterm(process: subprocess.Popen, stopping: list[int]) -> Any:
     """Stop Datasette too when this process is asked to stop; returns the old handler."""
+
+    def stop(signum: int, frame: Any) -> None:
+        stopping.append(signum)
+        process.terminate()
+
     try:
-        return signal.signal(signal.SIGTERM, lambda signum, frame: process.terminate())
+        return signal.signal(signal.SIGTERM, stop)
     except ValueError:  # not in the main thread: leave signals alone
         return None
 

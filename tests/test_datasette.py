@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import csv
 import http.cookiejar
+import io
 import json
 import re
 import socket
+import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,7 +37,13 @@ from pipelines import serve
 from pipelines.db import open_db
 from pipelines.localserver import LocalServer
 from tests.conftest import FIXTURES, run_trendscout
-from tests.findings_fixture import HOSTILE_LABEL, Findings, build_findings_db, running_datasette
+from tests.findings_fixture import (
+    HOSTILE_LABEL,
+    Findings,
+    build_findings_db,
+    free_port,
+    running_datasette,
+)
 
 METADATA = yaml.safe_load(serve.METADATA.read_text(encoding="utf-8"))
 DB_METADATA = METADATA["databases"]["trendscout"]
@@ -46,7 +56,7 @@ FTS_SHADOW = ("_data", "_idx", "_docsize", "_config", "_content")
 class Site:
     base: str
     db_path: Path
-    findings: Findings
+    findings: Findings | None = None
 
     def get(self, path: str, **kwargs: Any) -> tuple[int, dict[str, str], str]:
         """GET ``path`` (with ``kwargs`` as query string); status, headers, body."""
@@ -240,6 +250,8 @@ def test_choosing_a_week_lists_that_weeks_posts(site: Site) -> None:
 def test_source_shows_its_name_not_its_number(site: Site) -> None:
     _, _, page = site.get("/trendscout/posts", _search="marmoset")
     assert re.search(r'<a href="/trendscout/sources/\d+">Quokka Games Blog</a>', page)
+    # The column descriptions are there, folded under the search box and facets.
+    assert "What the columns mean" in page and "Link to the original post." in page
 
 
 # -- safe to share ---------------------------------------------------------------------------
@@ -316,19 +328,31 @@ def test_rows_committed_while_serving_are_visible(site: Site) -> None:
 def test_every_canned_query_answers(site: Site, name: str) -> None:
     data = site.json(f"/trendscout/{name}.json", _shape="objects")
     assert data["ok"] and data["rows"], f"{name} returned no rows on the fixture"
-    status, _, csv = site.get(f"/trendscout/{name}.csv")
+    status, _, text = site.get(f"/trendscout/{name}.csv")
     assert status == 200
-    assert csv.splitlines()[0].split(",") == data["columns"]
-    assert len(csv.strip().splitlines()) >= 2
+    header, *records = list(csv.reader(io.StringIO(text)))
+    assert header == data["columns"] and len(records) == len(data["rows"])
     _, _, page = site.get(f"/trendscout/{name}")
     assert QUERIES[name]["title"] in page
+
+
+@pytest.mark.parametrize(
+    "table", ["trends", "audience_shifts", "topics", "topic_weeks", "post_segments", "posts"]
+)
+def test_findings_tables_export_as_csv_and_json(site: Site, table: str) -> None:
+    rows = site.json(f"/trendscout/{table}.json", _shape="array", _size="max")
+    status, headers, text = site.get(f"/trendscout/{table}.csv", _size="max", _dl="1")
+    assert status == 200 and rows
+    assert headers["content-type"].startswith("text/csv")
+    header, *records = list(csv.reader(io.StringIO(text)))
+    assert header == list(rows[0]) and len(records) == len(rows)
 
 
 @pytest.mark.parametrize(
     ("name", "params", "check"),
     [
         ("emerging_this_week", {"language": "vi"},
-         lambda rows: rows and all("vi" in json.loads(r["languages"]) for r in rows)),
+         lambda rows: rows and all("vi" in r["languages"].split(", ") for r in rows)),
         ("emerging_this_week", {"kind": "entity"},
          lambda rows: [r["trend"] for r in rows] == ["Starfall Arena"]),
         ("emerging_this_week", {"as_of": "2020-01-01"}, lambda rows: rows == []),
@@ -533,3 +557,51 @@ def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None:
     bogus.write_text("shopping list\n" * 200)
     with pytest.raises(serve.ServeError, match="not a usable SQLite database"):
         serve.check_database(bogus)
+
+
+@pytest.mark.slow
+def test_every_canned_query_and_chart_answers_on_the_demo_database(tmp_path: Path) -> None:
+    """The bundled demo, crawled and analysed for real, published: nothing errors."""
+    demo = run_trendscout("demo", "--no-serve", "--workdir", str(tmp_path / "demo"))
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    with running_datasette(tmp_path / "demo" / "trendscout.db") as base:
+        site = Site(base, tmp_path / "demo" / "trendscout.db")
+        for name in QUERIES:
+            data = site.json(f"/trendscout/{name}.json", _shape="objects")
+            assert data["ok"], name
+        assert site.json("/trendscout/emerging_this_week.json", _shape="array")
+        for dashboard in METADATA["plugins"]["datasette-dashboards"].values():
+            for chart in dashboard["charts"].values():
+                sql = re.sub(r"\[\[.*?\]\]", "", chart["query"], flags=re.S)
+                assert site.json("/trendscout.json", sql=sql)["ok"]
+        status, _, home = site.get("/")
+        assert status == 200 and "Emerging this week" in home
+        assert "&lt;script&gt;" in site.get("/trendscout/posts", _search="script")[2]
+
+
+def test_stopping_serve_stops_datasette_too(tmp_path: Path) -> None:
+    db_path = tmp_path / "stop.db"
+    open_db(db_path).close()
+    port = free_port()
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.serve", "--db", str(db_path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/-/versions.json"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "Datasette did not start"
+                time.sleep(0.2)
+        serving.terminate()  # SIGTERM to `trendscout serve` only, as a service manager does
+        assert serving.wait(timeout=15) == 0
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=2)
+    finally:
+        if serving.poll() is None:
+            serving.kill()

@@ -1,7 +1,7 @@
 """Main-text extraction (crawler.extract): boilerplate out, metadata in, gold text recovered.
 
 The corpus helpers here (``corpus_pages``, ``score_pages``) are also what
-``benchmarks/extraction.py`` prints its figures with.
+``benchmarks/bench_extraction.py`` prints its figures with.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def test_shared_corpus_pages_keep_their_main_text_and_drop_boilerplate(
     pages = corpus_pages(shared_corpus)
     assert len(pages) >= 30, "SOURCES.md lists 15 aeb and 19 trafilatura pages"
     scores = score_pages(pages)
-    # Measured 2026-11: aeb P 0.97 / R 0.98, with 0.86, without 1.00 (benchmarks/extraction.py).
+    # Measured 2026-11: aeb P 0.97 / R 0.98, with 0.91, without 1.00 (bench_extraction.py).
     assert scores.aeb_recall >= 0.93, scores
     assert scores.aeb_precision >= 0.90, scores
     assert scores.with_share >= 0.80, scores
@@ -176,14 +176,30 @@ def test_shared_corpus_pages_keep_their_main_text_and_drop_boilerplate(
 # -- our own fixture pages: boilerplate and bylines in four languages ---------------------
 
 BOILERPLATE = {
-    "blog/2024/05/nowa-gra-planszowa": ["plików cookie", "Zobacz też", "Ranking gier", "Newsletter",
-                                        "Wszelkie prawa", "Strona główna"],
-    "blog/2024/05/tro-choi-moi": ["sử dụng cookie", "Bài viết liên quan", "Top 10 game",
-                                  "Bảo lưu", "Trang chủ"],
+    "blog/2024/05/nowa-gra-planszowa": [
+        "plików cookie",
+        "Zobacz też",
+        "Ranking gier",
+        "Newsletter",
+        "Wszelkie prawa",
+        "Strona główna",
+    ],
+    "blog/2024/05/tro-choi-moi": [
+        "sử dụng cookie",
+        "Bài viết liên quan",
+        "Top 10 game",
+        "Bảo lưu",
+        "Trang chủ",
+    ],
     "blog/2024/06/xin-youxi": ["Cookie", "相关阅读", "热门排行", "版权所有", "首页"],
-    "blog/2024/06/board-game-night": ["uses cookies", "You might also like", "Top 10 games",
-                                      "weekly newsletter", "Privacy policy"],
-}  # fmt: skip
+    "blog/2024/06/board-game-night": [
+        "uses cookies",
+        "You might also like",
+        "Top 10 games",
+        "weekly newsletter",
+        "Privacy policy",
+    ],
+}
 
 EXPECTED = {
     "blog/2024/05/nowa-gra-planszowa": (

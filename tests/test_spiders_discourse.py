@@ -229,8 +229,11 @@ def synthetic_forum(server: LocalServer, topics: int, per_page: int) -> None:
         topic = json.loads(json.dumps(template))
         topic.update(id=topic_id, slug=f"temat-{n}", title=f"Temat {n}", last_posted_at=last)
         for post in topic["post_stream"]["posts"]:
-            post.update(id=topic_id * 10 + post["post_number"], topic_id=topic_id,
-                        cooked=f"<p>Post {post['post_number']} w temacie {n}.</p>")  # fmt: skip
+            post.update(
+                id=topic_id * 10 + post["post_number"],
+                topic_id=topic_id,
+                cooked=f"<p>Post {post['post_number']} w temacie {n}.</p>",
+            )
         topic["post_stream"]["stream"] = [p["id"] for p in topic["post_stream"]["posts"]]
         body = json.dumps(topic).encode()
         server.routes[f"/t/{topic_id}.json"] = Route(body=body, headers=JSON, delay=0.05)
@@ -239,10 +242,16 @@ def synthetic_forum(server: LocalServer, topics: int, per_page: int) -> None:
     for page in range(0, topics // per_page):
         chunk = rows[page * per_page : (page + 1) * per_page]
         more = f"/latest?page={page + 1}" if (page + 1) * per_page < topics else None
-        body = {**listing, "topic_list": {**listing["topic_list"], "topics": chunk,
-                                          "more_topics_url": more}}  # fmt: skip
-        path = "/latest.json" + (f"?page={page}" if page else "")
-        server.routes[path] = Route(body=json.dumps(body).encode(), headers=JSON)
+        body = {
+            **listing,
+            "topic_list": {**listing["topic_list"], "topics": chunk, "more_topics_url": more},
+        }
+        if page:
+            server.routes[f"/latest.json?page={page}"] = Route(
+                body=json.dumps(body).encode(), headers=JSON
+            )
+        else:  # a file: a route for the bare path would answer every page's request
+            (server.root / "latest.json").write_text(json.dumps(body), "utf-8")
 
 
 def test_a_killed_discourse_crawl_resumes_without_gaps(

@@ -105,9 +105,13 @@ def test_blog_is_crawled_through_robots_txt_sitemap_index_and_gzip_sitemap(
     site = make_site(tmp_path, serve_dir)
     config = write_sources(
         tmp_path / "sources.yml",
-        {"name": "blog", "type": "sitemap", "url": site.url("/"),
-         "follow": ["/blog/", "/news/", "/private/"]},
-    )  # fmt: skip
+        {
+            "name": "blog",
+            "type": "sitemap",
+            "url": site.url("/"),
+            "follow": ["/blog/", "/news/", "/private/"],
+        },
+    )
     result = crawl(tmp_path, config, site)
     assert result.returncode == 0, result.stderr
     posts = posts_by_path(tmp_path)
@@ -198,9 +202,15 @@ def test_since_follow_and_max_pages_limit_what_is_fetched(
     site = make_site(tmp_path, serve_dir)
     config = write_sources(
         tmp_path / "sources.yml",
-        {"name": "blog", "type": "sitemap", "url": site.url("/sitemap_index.xml"),
-         "follow": "/blog/", "since": "2024-05-15", "max_pages": 2},
-    )  # fmt: skip
+        {
+            "name": "blog",
+            "type": "sitemap",
+            "url": site.url("/sitemap_index.xml"),
+            "follow": "/blog/",
+            "since": "2024-05-15",
+            "max_pages": 2,
+        },
+    )
     result = crawl(tmp_path, config, site)
     assert result.returncode == 0, result.stderr
     # Newest first, two per run; the page sitemap's lastmod is before `since`: not fetched.
@@ -296,24 +306,30 @@ def test_real_corpus_pages_keep_their_gold_text_through_the_sitemap_spider(
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ({"type": "sitemap", "follow": "[unclosed"},
-         "follow: '[unclosed' is not a valid regular expression"),
+        (
+            {"type": "sitemap", "follow": "[unclosed"},
+            "follow: '[unclosed' is not a valid regular expression",
+        ),
         ({"type": "sitemap", "follow": [""]}, "follow: expected a URL pattern"),
-        ({"type": "sitemap", "since": "last week"},
-         "since: 'last week' is not a date; write it as YYYY-MM-DD"),
+        (
+            {"type": "sitemap", "since": "last week"},
+            "since: 'last week' is not a date; write it as YYYY-MM-DD",
+        ),
         ({"type": "sitemap", "max_pages": 0}, "max_pages: expected a whole number from 1, found 0"),
         ({"type": "sitemap", "subreddit": "x"}, "subreddit: unknown key"),
         ({"type": "discourse", "category": "a b"}, "category: 'a b' is not a category"),
         ({"type": "reddit"}, "subreddit: missing or not a subreddit name"),
         ({"type": "reddit", "subreddit": "r/a"}, "'a' is not a subreddit name"),
-        ({"type": "reddit", "subreddit": "boardgames", "comments": "yes"},
-         "comments: expected true or false, found 'yes'"),
+        (
+            {"type": "reddit", "subreddit": "boardgames", "comments": "yes"},
+            "comments: expected true or false, found 'yes'",
+        ),
         ({"type": "mastodon"}, "needs exactly one of 'hashtag: NAME' or 'account: USER'"),
         ({"type": "mastodon", "hashtag": "a", "account": "b"}, "needs exactly one of"),
         ({"type": "mastodon", "hashtag": "two words"}, "hashtag: 'two words' is not a hashtag"),
         ({"type": "mastodon", "account": "a@b@c"}, "'a@b@c' is not an account"),
     ],
-)  # fmt: skip
+)
 def test_source_options_are_validated_with_one_clear_line(
     source: dict[str, Any], message: str
 ) -> None:
@@ -328,20 +344,44 @@ def test_valid_options_of_every_type_are_accepted() -> None:
     config = parse_config(
         {
             "sources": [
-                {"name": "a", "type": "sitemap", "url": "https://a.example/",
-                 "follow": ["/blog/"], "since": dt.date(2024, 1, 31), "max_pages": 50},
-                {"name": "b", "type": "discourse", "url": "https://b.example/",
-                 "category": "feedback/2", "since": "2024-01-31"},
-                {"name": "c", "type": "reddit", "url": "https://www.reddit.com",
-                 "subreddit": "r/boardgames", "comments": False},
-                {"name": "d", "type": "mastodon", "url": "https://m.example",
-                 "hashtag": "#StarfallArena"},
-                {"name": "e", "type": "mastodon", "url": "https://m.example",
-                 "account": "@gamedev@other.example"},
+                {
+                    "name": "a",
+                    "type": "sitemap",
+                    "url": "https://a.example/",
+                    "follow": ["/blog/"],
+                    "since": dt.date(2024, 1, 31),
+                    "max_pages": 50,
+                },
+                {
+                    "name": "b",
+                    "type": "discourse",
+                    "url": "https://b.example/",
+                    "category": "feedback/2",
+                    "since": "2024-01-31",
+                },
+                {
+                    "name": "c",
+                    "type": "reddit",
+                    "url": "https://www.reddit.com",
+                    "subreddit": "r/boardgames",
+                    "comments": False,
+                },
+                {
+                    "name": "d",
+                    "type": "mastodon",
+                    "url": "https://m.example",
+                    "hashtag": "#StarfallArena",
+                },
+                {
+                    "name": "e",
+                    "type": "mastodon",
+                    "url": "https://m.example",
+                    "account": "@gamedev@other.example",
+                },
             ]
         },
         Path("sources.yml"),
-    )  # fmt: skip
+    )
     assert [s.type for s in config.sources] == ["sitemap", "discourse", "reddit", "mastodon"] + [
         "mastodon"
     ]

@@ -55,9 +55,13 @@ def test_subreddit_posts_and_flattened_comment_trees_are_stored(
     reddit = make_reddit(tmp_path, serve_dir)
     config = write_sources(
         tmp_path / "sources.yml",
-        {"name": "r/boardgames", "type": "reddit", "url": reddit.url("/"),
-         "subreddit": "boardgames"},
-    )  # fmt: skip
+        {
+            "name": "r/boardgames",
+            "type": "reddit",
+            "url": reddit.url("/"),
+            "subreddit": "boardgames",
+        },
+    )
     result = crawl(tmp_path, config, reddit, "--verbose")
     assert result.returncode == 0, result.stderr
     posts = rows(tmp_path)
@@ -76,8 +80,12 @@ def test_subreddit_posts_and_flattened_comment_trees_are_stored(
     )
     thread = [p for p in posts.values() if p["thread_url"] == question["url"]]
     assert {p["author"] for p in thread} == {
-        "tabletop_tom", "dad_of_two", "meeple_mom", "grandma_games", "teen_gamer"
-    }  # fmt: skip
+        "tabletop_tom",
+        "dad_of_two",
+        "meeple_mom",
+        "grandma_games",
+        "teen_gamer",
+    }
     deepest = posts["reddit:t1_l6a0003"]
     assert deepest["text"] == "Thanks! We'll try the short setup first."
     assert deepest["url"] == reddit.url(THREAD + "l6a0003/")
@@ -100,10 +108,15 @@ def test_subreddit_posts_and_flattened_comment_trees_are_stored(
     comment = json.loads((reddit.root / "comments/1d4kq01.json").read_text())[1]["data"]
     new_comment = json.loads(json.dumps(comment["children"][0]))
     new_comment["data"].update(
-        id="l6a0009", name="t1_l6a0009", author="ojciec_gracz", replies="",
-        body="Gramy od tygodnia z synem, polecam!", body_html="<p>Gramy od tygodnia z synem, "
-        "polecam!</p>", permalink=THREAD + "l6a0009/", created_utc=1717500000.0,
-    )  # fmt: skip
+        id="l6a0009",
+        name="t1_l6a0009",
+        author="ojciec_gracz",
+        replies="",
+        body="Gramy od tygodnia z synem, polecam!",
+        body_html="<p>Gramy od tygodnia z synem, polecam!</p>",
+        permalink=THREAD + "l6a0009/",
+        created_utc=1717500000.0,
+    )
 
     def add_comment(thread: Any) -> None:
         thread[0]["data"]["children"][0]["data"]["num_comments"] = 7
@@ -136,49 +149,64 @@ def test_reddit_faults_are_recorded_and_what_they_hid_is_fetched_next_run(
     reddit.routes["/comments/1d4kq02.json"] = Route(body=b'[{"kind": "Listing", "da', headers=JSON)
     config = write_sources(
         tmp_path / "sources.yml",
-        {"name": "r/boardgames", "type": "reddit", "url": reddit.url("/"),
-         "subreddit": "r/boardgames", "comments": True},
-    )  # fmt: skip
+        {
+            "name": "r/boardgames",
+            "type": "reddit",
+            "url": reddit.url("/"),
+            "subreddit": "r/boardgames",
+            "comments": True,
+        },
+    )
     result = crawl(tmp_path, config, reddit)
     assert result.returncode == 0, result.stderr
     db = sqlite_utils.Database(tmp_path / "t.db")
-    assert sorted((r["url"].split("?")[0].split("/", 3)[3], r["error"])
-                  for r in db["crawl_errors"].rows) == [
+    assert sorted(
+        (r["url"].split("?")[0].split("/", 3)[3], r["error"]) for r in db["crawl_errors"].rows
+    ) == [
         ("comments/1d4kq02.json", "malformed_json"),
         ("r/boardgames/new.json", "http_500"),
-    ]  # fmt: skip
+    ]
     assert len(rows(tmp_path)) == 8  # page 1's posts and their comments but 1d4kq02's
 
     # Fixed: page 1 has nothing new, but the last run did not finish, so page 2 is read.
     reddit.routes.clear()
-    reddit.routes[NEW_PAGE_2] = Route(body=(reddit.root / "new_page2.json").read_bytes(),
-                                      headers=JSON)  # fmt: skip
+    reddit.routes[NEW_PAGE_2] = Route(
+        body=(reddit.root / "new_page2.json").read_bytes(), headers=JSON
+    )
     result = crawl(tmp_path, config, reddit)
     assert result.returncode == 0, result.stderr
     reads = sorted(path for path, _ in served(reddit) if path != "/robots.txt")
-    assert reads == ["/comments/1d3vn04.json?raw_json=1", "/comments/1d4kq02.json?raw_json=1",
-                     NEW, NEW_PAGE_2]  # fmt: skip
+    assert reads == [
+        "/comments/1d3vn04.json?raw_json=1",
+        "/comments/1d4kq02.json?raw_json=1",
+        NEW,
+        NEW_PAGE_2,
+    ]
     assert len(rows(tmp_path)) == 12
 
 
 # -- Mastodon -------------------------------------------------------------------------------
 
 TAG = "/api/v1/timelines/tag/starfallarena?limit=40"
+TAG_PAGE_2 = TAG + "&max_id=112588000000000103"
 
 
-def make_mastodon(tmp_path: Path, serve_dir: Callable[..., LocalServer]) -> LocalServer:
+def tag_page(server: LocalServer, name: str, next_max_id: str | None, newest: str) -> Route:
+    """A timeline page as Mastodon answers it, with its ``Link`` header."""
+    link = f'<{server.url(TAG)}&min_id={newest}>; rel="prev"'
+    if next_max_id:
+        link = f'<{server.url(TAG)}&max_id={next_max_id}>; rel="next", ' + link
+    body = (FIXTURES / "mastodon" / name).read_bytes()
+    return Route(body=body, headers={**JSON, "Link": link})
+
+
+def make_mastodon(serve_dir: Callable[..., LocalServer]) -> LocalServer:
     server = serve_dir(FIXTURES / "mastodon")
-    fixture = FIXTURES / "mastodon"
-
-    def page(name: str, next_max_id: str | None, newest: str) -> Route:
-        link = f'<{server.url(TAG)}&min_id={newest}>; rel="prev"'
-        if next_max_id:
-            link = f'<{server.url(TAG)}&max_id={next_max_id}>; rel="next", ' + link
-        return Route(body=(fixture / name).read_bytes(), headers={**JSON, "Link": link})
-
-    server.routes[TAG] = page("tag_page1.json", "112588000000000103", "112588000000000105")
-    server.routes[TAG + "&max_id=112588000000000103"] = page(
-        "tag_page2.json", "112588000000000101", "112588000000000102"
+    server.routes[TAG] = tag_page(
+        server, "tag_page1.json", "112588000000000103", "112588000000000105"
+    )
+    server.routes[TAG_PAGE_2] = tag_page(
+        server, "tag_page2.json", "112588000000000101", "112588000000000102"
     )
     server.routes[TAG + "&max_id=112588000000000101"] = Route(body=b"[]", headers=JSON)
     return server
@@ -187,20 +215,28 @@ def make_mastodon(tmp_path: Path, serve_dir: Callable[..., LocalServer]) -> Loca
 def test_hashtag_timeline_is_paged_by_link_header_and_resumed_by_since_id(
     tmp_path: Path, serve_dir: Callable[..., LocalServer]
 ) -> None:
-    mastodon = make_mastodon(tmp_path, serve_dir)
+    mastodon = make_mastodon(serve_dir)
     config = write_sources(
         tmp_path / "sources.yml",
-        {"name": "#starfallarena", "type": "mastodon", "url": mastodon.url("/"),
-         "hashtag": "#StarfallArena"},
-    )  # fmt: skip
+        {
+            "name": "#starfallarena",
+            "type": "mastodon",
+            "url": mastodon.url("/"),
+            "hashtag": "#StarfallArena",
+        },
+    )
     mastodon.routes[TAG.replace("starfallarena", "StarfallArena")] = mastodon.routes[TAG]
     result = crawl(tmp_path, config, mastodon)
     assert result.returncode == 0, result.stderr
     posts = {row["author"]: row for row in rows(tmp_path).values()}
     # Four statuses with words; a photo without any is left out. Local accounts get the
     # instance name, so an author is the same whichever instance is read.
-    assert set(posts) == {"ania_gra@mastodon.example", "lan@mastodon.vn.example",
-                          "wei@m.cn.example", "tom@fosstodon.example"}  # fmt: skip
+    assert set(posts) == {
+        "ania_gra@mastodon.example",
+        "lan@mastodon.vn.example",
+        "wei@m.cn.example",
+        "tom@fosstodon.example",
+    }
     ania = posts["ania_gra@mastodon.example"]
     assert ania["text"] == (
         "Piątkowy wieczór z córką: #StarfallArena w trybie kooperacji. "
@@ -226,7 +262,7 @@ def test_hashtag_timeline_is_paged_by_link_header_and_resumed_by_since_id(
 def test_account_timeline_skips_boosts_and_remembers_the_account_id(
     tmp_path: Path, serve_dir: Callable[..., LocalServer]
 ) -> None:
-    mastodon = make_mastodon(tmp_path, serve_dir)
+    mastodon = make_mastodon(serve_dir)
     fixture = FIXTURES / "mastodon"
     statuses = "/api/v1/accounts/109311000000000042/statuses?limit=40&exclude_reblogs=true"
     mastodon.routes["/api/v1/accounts/lookup?acct=starfall"] = Route(
@@ -234,11 +270,14 @@ def test_account_timeline_skips_boosts_and_remembers_the_account_id(
     )
     mastodon.routes[statuses] = Route(
         body=(fixture / "account_statuses.json").read_bytes(),
-        headers={**JSON, "Link": f'<{mastodon.url(statuses)}&max_id=112588000000000199>; rel="next"'},
-    )  # fmt: skip
+        headers={
+            **JSON,
+            "Link": f'<{mastodon.url(statuses)}&max_id=112588000000000199>; rel="next"',
+        },
+    )
     mastodon.routes[statuses + "&max_id=112588000000000199"] = Route(body=b"[]", headers=JSON)
     # The tag timeline's second page is broken: recorded, and the rest is kept.
-    mastodon.routes[TAG + "&max_id=112588000000000103"] = Route(body=b"{not json", headers=JSON)
+    mastodon.routes[TAG_PAGE_2] = Route(body=b"{not json", headers=JSON)
     config = write_sources(
         tmp_path / "sources.yml",
         {"name": "studio", "type": "mastodon", "url": mastodon.url("/"), "account": "@starfall"},
@@ -253,19 +292,18 @@ def test_account_timeline_skips_boosts_and_remembers_the_account_id(
     assert sorted((r["url"].split("/api/v1/")[1], r["error"]) for r in db["crawl_errors"].rows) == [
         ("accounts/lookup?acct=ghost", "http_404"),
         ("timelines/tag/starfallarena?limit=40&max_id=112588000000000103", "malformed_json"),
-    ]  # fmt: skip
+    ]
     assert db["posts"].count == 1 + 3  # the tag's first page
 
     # Next run: no lookup (the id is remembered), since_id for the account; the tag
     # timeline is read from the top again (its last run did not finish) and completed.
-    del mastodon.routes[TAG + "&max_id=112588000000000103"]
-    mastodon.routes[TAG + "&max_id=112588000000000103"] = make_mastodon(
-        tmp_path, serve_dir
-    ).routes[TAG + "&max_id=112588000000000103"]
+    mastodon.routes[TAG_PAGE_2] = tag_page(
+        mastodon, "tag_page2.json", "112588000000000101", "112588000000000102"
+    )
     since = statuses + "&since_id=112588000000000200"
     mastodon.routes[since] = Route(body=b"[]", headers=JSON)
     result = crawl(tmp_path, config, mastodon)
     paths = [path for path, _ in served(mastodon)]
     assert "/api/v1/accounts/lookup?acct=starfall" not in paths and since in paths
-    assert TAG in paths and TAG + "&max_id=112588000000000103" in paths
+    assert TAG in paths and TAG_PAGE_2 in paths
     assert db["posts"].count == 1 + 4

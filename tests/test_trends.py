@@ -126,6 +126,7 @@ def test_an_entity_counts_for_every_alias_and_polish_case_ending() -> None:
     assert matcher.find("Gram dziś w Starfall Arenie z klanem") == {0}
     assert matcher.find("Nowy sezon Starfall Areny!") == {0}
     assert matcher.find("大家都在聊星落竞技场。") == {0}
+    assert matcher.find("我在玩Starfall Arena呢") == {0}
     assert matcher.find("starfall   ARENA and Pixel Farm's update") == {0, 1}
     assert matcher.find("a pixel farmer and a Starfall Arenaxyz") == set()
     matrix = matcher.matrix(["Pixel Farm", "nothing", "星落竞技场"])

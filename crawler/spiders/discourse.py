@@ -59,6 +59,7 @@ class ListingSpider(SourceSpider):
         super().__init__(*args, **kwargs)
         self._open: dict[str, int] = {}
         self._failed: set[str] = set()
+        self._listed: dict[str, set[object]] = {}  # source -> thread ids listed this run
 
     def first_requests(self, source: Source) -> Iterator[Any]:
         """What to ask for first (a listing page opened with :meth:`request`)."""
@@ -76,6 +77,17 @@ class ListingSpider(SourceSpider):
 
     def thorough(self, source: Source) -> bool:
         return self.remembered(self._complete_key(source)) is False
+
+    def first_listed(self, source: Source, thread_id: object) -> bool:
+        """Whether a thread is listed for the first time in this run.
+
+        A listing page with none such only repeats earlier pages (a server paging in
+        circles): paging stops there.
+        """
+        listed = self._listed.setdefault(source.name, set())
+        first = thread_id not in listed
+        listed.add(thread_id)
+        return first
 
     def request(self, source: Source, url: str, callback: Any, **meta: Any) -> scrapy.Request:
         """A request that stays open until its callback calls :meth:`done` (or it fails)."""
@@ -128,10 +140,11 @@ class DiscourseSpider(ListingSpider):
             yield from self.unreadable(source, response.url, exc)
             return
         since = self.since_for(source)
-        changed = older = 0
+        changed = older = fresh = 0
         for topic in topics:
             if not isinstance(topic, dict) or "id" not in topic:
                 continue
+            fresh += self.first_listed(source, topic["id"])
             last = utc_iso(topic.get("last_posted_at") or topic.get("bumped_at"))
             if since and last and last < since:
                 older += not topic.get("pinned")
@@ -153,8 +166,9 @@ class DiscourseSpider(ListingSpider):
         more = data["topic_list"].get("more_topics_url")
         page = response.meta["page"]
         max_pages = source.options.get("max_pages")
-        # Go on unless at the end, older than `since`, or nothing changed from here on.
-        if more and not older and (changed or self.thorough(source)):
+        # Go on unless at the end, older than `since`, nothing changed from here on, or the
+        # page only repeats topics listed before in this run (a server paging in circles).
+        if more and not older and fresh and (changed or self.thorough(source)):
             if not max_pages or page < int(max_pages):
                 url = json_url(urljoin(response.url, more))
                 yield self.request(source, url, self.parse_listing, page=page + 1)

@@ -53,11 +53,14 @@ class RedditSpider(ListingSpider):
             return
         since = self.since_for(source)
         with_comments = source.options.get("comments", True) is not False
-        known = older = 0
+        known = older = fresh = 0
         for child in children:
             post = child.get("data") if isinstance(child, dict) else None
             if child.get("kind") != "t3" or not isinstance(post, dict) or "id" not in post:
                 continue
+            if not self.first_listed(source, post["id"]):
+                continue  # listed on an earlier page of this run
+            fresh += 1
             published = utc_iso(post.get("created_utc"))
             if since and published and published < since:
                 older += not post.get("stickied")
@@ -79,8 +82,8 @@ class RedditSpider(ListingSpider):
         after = listing.get("after")
         page = response.meta["page"]
         max_pages = int(source.options.get("max_pages") or DEFAULT_MAX_PAGES)
-        news = known < len(children) or self.thorough(source)
-        if after and not older and news and page < max_pages:
+        news = known < fresh or self.thorough(source)
+        if after and not older and fresh and news and page < max_pages:
             yield self.request(
                 source, listing_url(source, after), self.parse_listing, page=page + 1
             )

@@ -36,7 +36,9 @@ from crawler.text import canonical_url
 from pipelines.config import Source
 
 # Page failures that will not go away by asking again: remembered, not retried.
-FINAL_ERRORS = re.compile(r"^(robots_disallowed|http_4(?!08|29)\d\d|not_html|no_main_text)$")
+FINAL_ERRORS = re.compile(
+    r"^(robots_disallowed|http_4(?!08|29)\d\d|not_html|no_main_text|too_large|redirect_loop)$"
+)
 
 
 @dataclass

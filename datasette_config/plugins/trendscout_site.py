@@ -268,7 +268,8 @@ HOME_QUERIES = {
                (select count(*) from sources) as sources,
                (select count(*) from posts
                  where published_at >= date(:week_end, '-6 days')
-                   and published_at < date(:week_end, '+1 day')) as posts_week,
+                   and published_at < date(:week_end, '+1 day')
+                   and duplicate_of is null) as posts_week,
                (select count(*) from trends where as_of = :as_of
                    and status in ('new', 'emerging')) as emerging,
                (select count(*) from trends where as_of = :as_of
@@ -285,6 +286,7 @@ HOME_QUERIES = {
                coalesce(lang, 'unknown') as language, count(*) as posts
         from posts
         where published_at >= date((select max(published_at) from posts), '-83 days')
+          and duplicate_of is null and coalesce(date_estimated, 0) = 0
         group by week, language order by week""",
 }
 
