@@ -71,6 +71,7 @@ def bench(size: int, folder: Path, seed: int) -> dict[str, object]:
     last_week = (AS_OF - dt.timedelta(days=6)).isoformat()
     new = [p for p in corpus.posts if p.published_at >= last_week]
     corpus.posts = [p for p in corpus.posts if p.published_at < last_week]
+    full_posts = len(corpus.posts)
     db_path = folder / f"analyze-{size}.db"
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -92,7 +93,7 @@ def bench(size: int, folder: Path, seed: int) -> dict[str, object]:
     rerun_steps = steps_of_last_run(db_path)
     return {
         "size": size,
-        "posts_full": size - len(new),
+        "posts_full": full_posts,
         "posts_new": len(new),
         "full_s": full_s,
         "full_mib": full_mib,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import csv
 import http.cookiejar
 import io
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -587,6 +590,7 @@ def test_stopping_serve_stops_datasette_too(tmp_path: Path) -> None:
         [sys.executable, "-m", "pipelines.serve", "--db", str(db_path), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, cleaned up below if the test fails
     )
     url = f"http://127.0.0.1:{port}/-/versions.json"
     try:
@@ -603,5 +607,6 @@ def test_stopping_serve_stops_datasette_too(tmp_path: Path) -> None:
         with pytest.raises(OSError):
             urllib.request.urlopen(url, timeout=2)
     finally:
-        if serving.poll() is None:
-            serving.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(serving.pid, signal.SIGKILL)
+        serving.wait()
