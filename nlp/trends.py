@@ -47,6 +47,7 @@ hopeless one-off words out of the multiple-testing correction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -87,18 +88,18 @@ class Windows:
         if self.baseline_weeks < 1:
             raise ValueError("baseline_weeks must be at least 1")
 
-    @property
+    @functools.cached_property
     def recent_start(self) -> dt.datetime:
         """Midnight UTC starting the first day of the recent week (``as_of`` − 6 days)."""
         day = self.as_of - dt.timedelta(days=6)
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
-    @property
+    @functools.cached_property
     def end(self) -> dt.datetime:
         """Midnight UTC after ``as_of``: the exclusive end of the recent week."""
         return self.recent_start + dt.timedelta(days=7)
 
-    @property
+    @functools.cached_property
     def start(self) -> dt.datetime:
         """The first instant of the baseline."""
         return self.recent_start - dt.timedelta(weeks=self.baseline_weeks)

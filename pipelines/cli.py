@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -50,7 +51,20 @@ def read_config(path: Path) -> Config:
         raise UsageError(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose LAZY_COMMANDS are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            module, attr = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="trendscout")
 def cli() -> None:
     """trendscout: find what your audience starts talking about, before it shows in sales.
@@ -211,29 +225,17 @@ def print_crawl_summary(summary) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-# Commands that live in their own modules register here, one line each.
-# (serve, demo, analyze, digest, run, schedule)
-from pipelines.serve import serve_command  # noqa: E402
-
-cli.add_command(serve_command, "serve")
-from pipelines.demo import demo_command  # noqa: E402
-
-cli.add_command(demo_command, "demo")
-from pipelines.digest import digest_command  # noqa: E402
-
-cli.add_command(digest_command, "digest")
-from pipelines.mail import outbox_command  # noqa: E402
-
-cli.add_command(outbox_command, "outbox")
-from pipelines.run import run_command  # noqa: E402
-
-cli.add_command(run_command, "run")
-from pipelines.schedule import schedule_command  # noqa: E402
-
-cli.add_command(schedule_command, "schedule")
-from pipelines.analyze import analyze_command  # noqa: E402
-
-cli.add_command(analyze_command, "analyze")
+# Commands that live in their own modules, imported only when used: `trendscout crawl`
+# must not pay for loading scikit-learn and spaCy. name -> "module:click command".
+LAZY_COMMANDS = {
+    "analyze": "pipelines.analyze:analyze_command",
+    "demo": "pipelines.demo:demo_command",
+    "digest": "pipelines.digest:digest_command",
+    "outbox": "pipelines.mail:outbox_command",
+    "run": "pipelines.run:run_command",
+    "schedule": "pipelines.schedule:schedule_command",
+    "serve": "pipelines.serve:serve_command",
+}
 
 
 def main() -> None:

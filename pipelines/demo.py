@@ -3,7 +3,7 @@
 Serves the demo feeds in ``pipelines/demo_data/`` (Polish, Vietnamese, Chinese and English
 blogs and forums; see its README.md for what is planted where) from a local HTTP server on
 127.0.0.1, writes a sources.yml for them into the work folder, crawls them with the real
-crawler, runs the later stages that exist (analysis, digest), and serves the database in
+crawler, analyses them, writes the week's digest, and serves the database in
 Datasette. Running it again re-uses the work folder: nothing is stored twice.
 """
 
@@ -53,44 +53,20 @@ class DemoError(click.ClickException):
 
 @dataclass(frozen=True)
 class Step:
-    """A later stage the demo runs when the program has its subcommand."""
+    """A later stage of the demo, run as ``trendscout ARGS`` in a child process."""
 
-    command: str
     title: str
-    # (option spellings, value): passed when the subcommand declares one of the spellings.
-    options: tuple[tuple[tuple[str, ...], str], ...]
-    needs: tuple[str, ...] = ()  # steps that must have run first (the digest needs findings)
+    args: tuple[str, ...]
 
 
-# --- Later stages join the demo here --------------------------------------------------
-# Each runs as `trendscout <command> ...` in a child process, but only once the command
-# exists in the CLI: `analyze` (trends, topics, audience shifts as of the demo's Sunday)
-# and `digest` (the week's findings as an HTML mail, which needs the analysis). Options
-# are passed when the command declares them, so the demo grows with the program without
-# being edited.
 def later_steps(workdir: Path, db_path: Path, config_path: Path, as_of: str) -> list[Step]:
-    """The analysis and digest steps of the demo, with the values they should get."""
+    """The analysis (trends, topics, audience shifts) and the digest, as of the demo's Sunday."""
+    common = ("--db", str(db_path), "-c", str(config_path), "--as-of", as_of)
     return [
+        Step(f"Analysing as of {as_of} (trends, topics, audience shifts)", ("analyze", *common)),
         Step(
-            "analyze",
-            f"Analysing as of {as_of} (trends, topics, audience shifts)",
-            (
-                (("--db",), str(db_path)),
-                (("-c", "--config"), str(config_path)),
-                (("--as-of",), as_of),
-            ),
-        ),
-        Step(
-            "digest",
             f"Writing the digest for the week ending {as_of}",
-            (
-                (("--db",), str(db_path)),
-                (("-c", "--config"), str(config_path)),
-                (("--as-of",), as_of),
-                (("--format",), "html"),
-                (("-o", "--output"), str(workdir / f"digest-{as_of}.html")),
-            ),
-            needs=("analyze",),
+            ("digest", *common, "--format", "html", "-o", str(workdir / f"digest-{as_of}.html")),
         ),
     ]
 
@@ -150,19 +126,6 @@ def run_child(args: Sequence[str]) -> int:
     return subprocess.run(command, env=child_env(), stdin=subprocess.DEVNULL).returncode
 
 
-def command_args(
-    command: click.Command, options: Sequence[tuple[tuple[str, ...], str]]
-) -> list[str]:
-    """Command-line options for ``command``: those of ``options`` it declares, in order."""
-    declared = {flag for param in command.params for flag in param.opts}
-    args: list[str] = []
-    for spellings, value in options:
-        flag = next((s for s in spellings if s in declared), None)
-        if flag is not None:
-            args += [flag, value]
-    return args
-
-
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -213,33 +176,13 @@ def database_summary(db_path: Path) -> list[str]:
     ]
 
 
-def runnable_steps(
-    steps: Sequence[Step], commands: dict[str, click.Command]
-) -> tuple[list[Step], list[str]]:
-    """The steps whose command (and whose prerequisites' commands) exist, and notes on the rest."""
-    ready: list[Step] = []
-    waiting: list[str] = []
-    for step in steps:
-        if step.command not in commands:
-            waiting.append(f"{step.command} (no `trendscout {step.command}` command yet)")
-        elif absent := [need for need in step.needs if need not in commands]:
-            waiting.append(f"{step.command} (needs `trendscout {' '.join(absent)}`)")
-        else:
-            ready.append(step)
-    return ready, waiting
-
-
 def run_demo(
     workdir: Path,
     port: int,
     serve: bool,
-    commands: dict[str, click.Command],
     echo: Echo = click.echo,
 ) -> int:
-    """Serve, crawl, analyse and publish the demo; returns the exit code.
-
-    ``commands`` are the program's subcommands: later stages run only if theirs exists.
-    """
+    """Serve, crawl, analyse and publish the demo; returns the exit code."""
     if workdir.exists() and not workdir.is_dir():
         raise DemoError(f"{workdir} is a file; pass --workdir with a folder name")
     manifest = load_manifest()
@@ -247,7 +190,7 @@ def run_demo(
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / DB_NAME
     config_path = workdir / CONFIG_NAME
-    steps, waiting = runnable_steps(later_steps(workdir, db_path, config_path, as_of), commands)
+    steps = later_steps(workdir, db_path, config_path, as_of)
     total = 2 + len(steps) + int(serve)
     number = iter(range(1, total + 1))
 
@@ -271,22 +214,19 @@ def run_demo(
             echo(f"      {line}")
         echo(f"      crawl took {time.monotonic() - started:.1f} s")
 
-    failed: list[str] = []
+    failed = False
     for step in steps:
         echo(f"[{next(number)}/{total}] {step.title} ...")
-        if any(need in failed for need in step.needs):
-            failed.append(step.command)
-            echo(f"      skipped: it needs {', '.join(step.needs)}, which failed")
+        if failed:
+            echo("      skipped: the step before it failed")
             continue
         started = time.monotonic()
-        code = run_child([step.command, *command_args(commands[step.command], step.options)])
+        code = run_child(step.args)
         if code != 0:
-            failed.append(step.command)
-            echo(f"      trendscout {step.command} failed (exit code {code}); going on without it")
+            failed = True
+            echo(f"      trendscout {step.args[0]} failed (exit code {code}); going on without it")
         else:
-            echo(f"      {step.command} took {time.monotonic() - started:.1f} s")
-    if waiting:
-        echo("      not in the demo yet: " + "; ".join(waiting))
+            echo(f"      {step.args[0]} took {time.monotonic() - started:.1f} s")
 
     if not serve:
         echo(f"Done. Browse it later with: trendscout serve --db {db_path}")
@@ -300,10 +240,8 @@ def serve_database(db_path: Path, port: int, step: str, echo: Echo) -> int:
     if chosen != port:
         echo(f"      port {port} is taken; using {chosen} instead")
     echo(f"{step} Serving the database in Datasette at http://{HOST}:{chosen}/  (Ctrl-C stops)")
-    try:
-        from pipelines.serve import ServeError, run_datasette
-    except ImportError:  # an older checkout without pipelines/serve.py
-        return run_child(["serve", "--db", str(db_path), "--port", str(chosen)])
+    from pipelines.serve import ServeError, run_datasette
+
     try:
         return run_datasette(db_path, HOST, chosen)
     except ServeError as exc:
@@ -331,11 +269,9 @@ def demo_command(port: int, workdir: Path, no_serve: bool) -> None:
 
     Starts a local server with the demo feeds (Polish, Vietnamese, Chinese and English
     blogs and forums, ten weeks ending Sunday 2026-11-22), crawls them into
-    WORKDIR/trendscout.db, runs the analysis and digest when available, and opens
+    WORKDIR/trendscout.db, analyses them, writes the digest, and opens
     Datasette on the result. Running it again adds no duplicate posts.
     """
-    root = click.get_current_context().find_root().command
-    commands = dict(getattr(root, "commands", {}))
-    code = run_demo(workdir, port, not no_serve, commands)
+    code = run_demo(workdir, port, not no_serve)
     if code:
         sys.exit(code)

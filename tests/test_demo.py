@@ -16,7 +16,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import click
 import feedparser
 import pytest
 import sqlite_utils
@@ -25,11 +24,9 @@ from pipelines.config import load_config
 from pipelines.demo import (
     DEMO_DATA,
     FEED_PORT,
-    command_args,
     free_port,
     later_steps,
     load_manifest,
-    runnable_steps,
 )
 from tests.conftest import REPO, run_trendscout
 
@@ -85,38 +82,15 @@ def test_demo_watch_list_names_the_planted_products_with_aliases() -> None:
 # --- the pieces of `trendscout demo` ---------------------------------------------------
 
 
-def test_later_steps_pass_only_the_options_a_command_declares(tmp_path: Path) -> None:
-    @click.command()
-    @click.option("--db")
-    @click.option("--as-of")
-    def analyze(db: str, as_of: str) -> None: ...
-
-    @click.command()
-    @click.option("--db")
-    @click.option("--format")
-    @click.option("--output", "-o")
-    def digest(db: str, format: str, output: str) -> None: ...  # noqa: A002
-
-    made = later_steps(tmp_path, tmp_path / "t.db", tmp_path / "s.yml", "2026-11-22")
-    steps = {s.command: s for s in made}
-    assert command_args(analyze, steps["analyze"].options) == [
-        "--db", str(tmp_path / "t.db"), "--as-of", "2026-11-22",
-    ]  # fmt: skip
-    digest_args = command_args(digest, steps["digest"].options)
-    assert digest_args[:4] == ["--db", str(tmp_path / "t.db"), "--format", "html"]
-    assert digest_args[4] == "-o" and digest_args[5].endswith("digest-2026-11-22.html")
-    assert "--as-of" not in digest_args  # this digest command has no such option
-
-
-def test_digest_waits_for_the_analysis_command(tmp_path: Path) -> None:
+def test_later_steps_are_the_analysis_then_the_digest_for_the_demo_week(tmp_path: Path) -> None:
     steps = later_steps(tmp_path, tmp_path / "t.db", tmp_path / "s.yml", "2026-11-22")
-    command = click.Command("x")
-    ready, waiting = runnable_steps(steps, {"digest": command})
-    assert ready == []
-    assert waiting == ["analyze (no `trendscout analyze` command yet)",
-                       "digest (needs `trendscout analyze`)"]  # fmt: skip
-    ready, waiting = runnable_steps(steps, {"digest": command, "analyze": command})
-    assert [s.command for s in ready] == ["analyze", "digest"] and waiting == []
+    assert [s.args[0] for s in steps] == ["analyze", "digest"]
+    for step in steps:
+        args = list(step.args)
+        assert args[args.index("--db") + 1] == str(tmp_path / "t.db")
+        assert args[args.index("--as-of") + 1] == "2026-11-22"
+    digest = list(steps[1].args)
+    assert digest[digest.index("-o") + 1].endswith("digest-2026-11-22.html")
 
 
 def test_free_port_keeps_the_preferred_port_or_picks_another_when_taken() -> None:
