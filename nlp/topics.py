@@ -193,6 +193,7 @@ class TopicModel:
         fit_sample: int = 50_000,
         top_n: int = 10,
         threads: int | None = 1,
+        link_languages: float | None = 0.3,
         random_state: int = 0,
     ) -> None:
         self.n_topics = n_topics
@@ -206,6 +207,7 @@ class TopicModel:
         self.fit_sample = fit_sample
         self.top_n = top_n
         self.threads = threads
+        self.link_languages = link_languages
         self.random_state = random_state
 
     # -- weighting -------------------------------------------------------------------------
@@ -310,6 +312,8 @@ class TopicModel:
         else:
             labels = clusterer.fit_predict(points, sample_weight=weight)
         labels = np.asarray(labels, dtype=np.int64)
+        if languages is not None and self.link_languages is not None:
+            labels = self._link_languages(data, labels, [languages[i] for i in nonempty])
 
         # Keep clusters with enough posts, renumbered 0..n-1 by size (largest first).
         sizes = np.bincount(labels[labels >= 0], minlength=max(labels.max() + 1, 1))
@@ -335,6 +339,43 @@ class TopicModel:
 
         topics = self._describe(data, terms, labels, indicator, languages, nonempty)
         return TopicResult(assignments, weights, topics)
+
+    def _link_languages(
+        self, data: sp.csr_matrix, labels: np.ndarray, languages: list[str | None]
+    ) -> np.ndarray:
+        """Merge clusters of different main languages whose term centroids are similar.
+
+        Different languages share almost no words, so a cosine of ``link_languages`` (0.3)
+        between an English and a Chinese cluster comes from what they do share: product
+        names, watched entities, keyphrases. Such clusters are one topic.
+        """
+        n = int(labels.max()) + 1 if len(labels) else 0
+        if n < 2:
+            return labels
+        member = labels >= 0
+        indicator = sp.csr_matrix(
+            (np.ones(int(member.sum())), (labels[member], np.flatnonzero(member))),
+            shape=(n, len(labels)),
+        )
+        centroids = normalize(indicator @ data)
+        similarity = (centroids @ centroids.T).toarray()
+        main: list[str | None] = []
+        for cluster in range(n):
+            counts = Counter(languages[i] for i in np.flatnonzero(labels == cluster))
+            main.append(counts.most_common(1)[0][0] if counts else None)
+        parent = list(range(n))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for a, b in zip(*np.nonzero(np.triu(similarity, k=1) >= self.link_languages), strict=True):
+            if main[a] != main[b]:
+                parent[root(int(b))] = root(int(a))
+        mapping = np.array([root(i) for i in range(n)], dtype=np.int64)
+        return np.where(member, mapping[np.maximum(labels, 0)], -1)
 
     def _reducer(self, shape: tuple[int, int], k: int) -> Any:
         if self.reducer is None:

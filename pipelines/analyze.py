@@ -238,6 +238,7 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     detector = ctx.options.detector
     report = ctx.progress.counter("posts prepared")
     done = detected = 0
+    seconds = {"detect": 0.0, "tokens": 0.0, "search_text": 0.0, "write": 0.0}
     last_rowid = 0
     report(0, total)
     while True:
@@ -259,38 +260,53 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
             or (row["tokens_hash"] is not None and row["tokens_hash"] != row["content_hash"])
         ]
         languages = [(row["lang"], row["lang_confidence"]) for row in rows]
+        began = time.perf_counter()
         if redo:
             if detector is None:
                 detector = _default_detector(ctx)
             hints = [ctx.source_languages.get(rows[i]["source_id"]) for i in redo]
-            for i, found in zip(
-                redo, detector.detect_many([texts[i] for i in redo], hints), strict=True
-            ):
-                languages[i] = found
+            found = detector.detect_many([texts[i] for i in redo], hints)
+            for i, result in zip(redo, found, strict=True):
+                languages[i] = result
             detected += len(redo)
+        seconds["detect"] += time.perf_counter() - began
+        began = time.perf_counter()
         tokens = tokenizer.tokens_many(texts, [lang for lang, _ in languages])
+        seconds["tokens"] += time.perf_counter() - began
+        began = time.perf_counter()
+        search = [
+            tokenizer.search_text(text, lang) if _has_han(text) else None
+            for text, (lang, _) in zip(texts, languages, strict=True)
+        ]
+        seconds["search_text"] += time.perf_counter() - began
+        began = time.perf_counter()
         updates = [
             (
                 lang,
                 confidence,
                 TOKEN_SEPARATOR.join(t.replace(TOKEN_SEPARATOR, " ") for t in words),
                 row["content_hash"],
-                tokenizer.search_text(text, lang) if _has_han(text) else None,
-                row["id"],
+                searchable,
+                row["rowid"],
             )
-            for row, text, (lang, confidence), words in zip(
-                rows, texts, languages, tokens, strict=True
+            for row, (lang, confidence), words, searchable in zip(
+                rows, languages, tokens, search, strict=True
             )
         ]
         with write_transaction(db):
             db.conn.executemany(
                 "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ?, "
-                "search_text = ? where id = ?",
+                "search_text = ? where rowid = ?",
                 updates,
             )
+        seconds["write"] += time.perf_counter() - began
         done += len(rows)
         report(min(done, total), total)
-    return {"posts": done, "languages_detected": detected}
+    return {
+        "posts": done,
+        "languages_detected": detected,
+        **{f"{part}_seconds": round(value, 3) for part, value in seconds.items()},
+    }
 
 
 def _post_text(row: dict[str, Any]) -> str:

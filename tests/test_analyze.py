@@ -251,11 +251,8 @@ def test_a_rerun_prepares_only_the_new_posts(planted: Planted, tmp_path: Path) -
     db.conn.commit()
     run = run_analysis(planted.config, path, as_of=AS_OF, options=planted.options,
                        progress=quiet())  # fmt: skip
-    assert run.stats["steps"]["prepare"] == {
-        "seconds": run.stats["steps"]["prepare"]["seconds"],
-        "posts": 41,
-        "languages_detected": 41,
-    }
+    prepared = run.stats["steps"]["prepare"]
+    assert (prepared["posts"], prepared["languages_detected"]) == (41, 41)
     row = next(db.query("select tokens, tokens_hash from posts where id = 'new0'"))
     assert row["tokens"] and row["tokens_hash"] == "h0"
 
