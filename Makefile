@@ -47,7 +47,7 @@ $(UV): $(VENV_PYTHON)
 
 $(INSTALLED): pyproject.toml $(UV)
 	@echo "Installing trendscout and its dependencies into $(VENV)"
-	@$(UV) pip install --quiet --python $(VENV_PYTHON) -e '.[test]'
+	@$(UV) pip install --quiet --compile-bytecode --python $(VENV_PYTHON) -e '.[test]'
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)

@@ -49,10 +49,9 @@ class CrawlProgress:
         posts = stats.get_value("trendscout/posts", 0)
         errors = stats.get_value("trendscout/errors", 0)
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        queued = 0
-        engine = self.crawler.engine
-        if engine is not None and engine.slot is not None:
-            queued = len(engine.slot.scheduler) if hasattr(engine.slot.scheduler, "__len__") else 0
+        scheduler = getattr(getattr(self.crawler.engine, "_slot", None), "scheduler", None)
+        scheduler = scheduler or getattr(self.crawler.engine, "scheduler", None)
+        queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
         sys.stderr.write(
             f"  {getattr(spider, 'name', 'crawl')}: {pages} pages, {posts} posts, {errors} errors, "
             f"{queued} queued ({pages / elapsed:.1f} pages/s)\n"

@@ -819,13 +819,16 @@ class ForumSpider(SourceSpider):
             return
         title = topic.get("title") or found.title
         since = self.since_for(source)
-        for post in found.posts:
+        opening = topic["page"] == 1  # page 1 starts with the opening post
+        for index, post in enumerate(found.posts):
             if since and post.published_at and post.published_at < since:
                 continue
             yield PostItem(
                 source=source.name,
                 url=post.url,
-                title=title,
+                # Only the opening post carries the topic title (as for Discourse and Reddit):
+                # replies repeating it would count the title's words once per reply.
+                title=title if opening and index == 0 else None,
                 text=post.text,
                 author=post.author,
                 published_at=post.published_at,
