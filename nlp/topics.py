@@ -214,8 +214,10 @@ class TopicModel:
 
     def _weigh(self, docs: Sequence[Sequence[str]] | TermMatrix) -> tuple[sp.csr_matrix, list[str]]:
         if isinstance(docs, TermMatrix):
-            counts = docs.counts.tocsr()
+            counts = sp.csr_matrix(docs.counts, dtype=np.float32)
             terms = list(docs.terms)
+            if counts.nnz == 0:
+                return counts, terms
             if self.max_df < 1.0 and counts.shape[0] > 0:
                 df = np.bincount(counts.indices, minlength=counts.shape[1])
                 common = df > self.max_df * counts.shape[0]
@@ -232,7 +234,10 @@ class TopicModel:
             analyzer=_identity, min_df=2, max_df=self.max_df, sublinear_tf=True,
             dtype=np.float32,
         )  # fmt: skip
-        matrix = vectorizer.fit_transform(docs)
+        try:
+            matrix = vectorizer.fit_transform(docs)
+        except ValueError:  # no document has a term frequent enough
+            return sp.csr_matrix((len(docs), 0), dtype=np.float32), []
         return sp.csr_matrix(matrix), [str(t) for t in vectorizer.get_feature_names_out()]
 
     # -- fitting ---------------------------------------------------------------------------

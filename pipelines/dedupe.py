@@ -102,10 +102,9 @@ def link_duplicates(db: sqlite_utils.Database, rows: list[dict]) -> int:
 
     db.execute("delete from lsh_bands where post_id in (select value from json_each(?))",
                [json.dumps(ids)])  # fmt: skip
-    db["lsh_bands"].insert_all(
-        {"band": band, "value": key, "post_id": pid}
-        for pid, k in keys.items()
-        for band, key in enumerate(k)
+    db.conn.executemany(
+        "insert or ignore into lsh_bands (band, value, post_id) values (?, ?, ?)",
+        ((band, key, pid) for pid, k in keys.items() for band, key in enumerate(k)),
     )
 
     columns = "id, source_id, url, content_hash, first_seen_at, published_at, duplicate_of"
@@ -123,12 +122,12 @@ def link_duplicates(db: sqlite_utils.Database, rows: list[dict]) -> int:
         by_hash.setdefault(row["content_hash"], []).append(row)
     pairs = [[band, key] for pid in judged for band, key in enumerate(keys[pid])]
     sharing: dict[tuple[int, int], set[str]] = {}
-    for hit in db.query(
+    for band, value, post in db.conn.execute(
         "select b.band, b.value, b.post_id from lsh_bands b join json_each(?) j "
         "on b.band = json_extract(j.value, '$[0]') and b.value = json_extract(j.value, '$[1]')",
         [json.dumps(pairs)],
     ):
-        sharing.setdefault((hit["band"], hit["value"]), set()).add(hit["post_id"])
+        sharing.setdefault((band, value), set()).add(post)
     candidate_ids = set().union(*sharing.values()) if sharing else set()
     candidates = {
         row["id"]: row

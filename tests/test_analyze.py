@@ -342,6 +342,41 @@ def test_a_failing_step_marks_the_run_failed(planted: Planted, tmp_path: Path) -
     assert run["status"] == "failed" and "boom" in run["stats"]
 
 
+def test_an_empty_database_gives_steady_zero_rows_for_watched_entities(
+    tmp_path: Path, components: dict[str, Any]
+) -> None:
+    corpus = generate(CorpusSpec(posts=100, seed=3))
+    path = tmp_path / "empty.db"
+    write_db(Corpus(corpus.spec, []), path)
+    summary = run_analysis(config_for(corpus), path, as_of=AS_OF, progress=quiet(),
+                           options=AnalysisOptions(tokenizer=components["tokenizer"]))  # fmt: skip
+    assert (summary.posts, summary.topics) == (0, 0)
+    rows = trend_rows(sqlite_utils.Database(path), "entity")
+    assert [(r["label"], r["recent_count"], r["status"]) for r in rows] == [
+        (name, 0, "steady") for name, _ in WATCH.values()
+    ]
+
+
+def test_without_any_baseline_yet_findings_are_new_and_the_run_says_so(
+    tmp_path: Path, components: dict[str, Any]
+) -> None:
+    corpus = generate(CorpusSpec(posts=600, seed=4, baseline_weeks=0))
+    path = tmp_path / "first-week.db"
+    write_db(corpus, path)
+    lines: list[str] = []
+
+    class Recorder(Progress):
+        def message(self, text: str) -> None:
+            lines.append(text)
+
+    options = AnalysisOptions(tokenizer=components["tokenizer"], detector=HintDetector())
+    run_analysis(config_for(corpus), path, as_of=AS_OF, options=options, progress=Recorder())
+    assert any("no posts in the baseline weeks" in line for line in lines)
+    entities = {r["label"]: r for r in trend_rows(sqlite_utils.Database(path), "entity")}
+    assert entities["Pixel Farm"]["status"] == "new"
+    assert entities["Pixel Farm"]["p_value"] is None
+
+
 # ---------------------------------------------------------------------------------------------
 # False alarms
 

@@ -66,6 +66,13 @@ def test_the_same_seed_gives_the_same_topics_and_documents_without_words_get_non
     assert first.assignments[-1] == -1
 
 
+def test_documents_without_any_frequent_word_give_no_topics() -> None:
+    result = TopicModel(3).fit([[], ["once"], []])
+    assert result.topics == [] and result.assignments.tolist() == [-1, -1, -1]
+    empty = TermMatrix(sp.csr_matrix((4, 2), dtype=np.float32), ["a", "b"])
+    assert TopicModel(3).fit(empty).topics == []
+
+
 def test_a_boosted_shared_name_joins_one_theme_across_two_languages() -> None:
     en = themed_docs(GAME_EN, 30, 1)
     zh = themed_docs(GAME_ZH, 30, 2)
