@@ -9,39 +9,14 @@ from pathlib import Path
 import click
 
 from pipelines.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
-from pipelines.db import DEFAULT_DB, open_db
-
-CONFIG_HELP = "The project file (sources, watch list, settings)."
-DB_HELP = "The SQLite database to use."
+from pipelines.db import open_db
+from pipelines.options import config_option, db_option
 
 
 class UsageError(click.ClickException):
     """A mistake the user can fix; printed as one line, exit code 2."""
 
     exit_code = 2
-
-
-def config_option(func):  # type: ignore[no-untyped-def]
-    return click.option(
-        "-c",
-        "--config",
-        "config_path",
-        default="sources.yml",
-        show_default=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help=CONFIG_HELP,
-    )(func)
-
-
-def db_option(func):  # type: ignore[no-untyped-def]
-    return click.option(
-        "--db",
-        "db_path",
-        default=DEFAULT_DB,
-        show_default=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help=DB_HELP,
-    )(func)
 
 
 def read_config(path: Path) -> Config:
@@ -88,8 +63,8 @@ def init(directory: Path, force: bool) -> None:
 
 
 @cli.command()
-@config_option
-@db_option
+@config_option()
+@db_option()
 def sources(config_path: Path, db_path: Path) -> None:
     """List the configured sources and when each was last crawled."""
     config = read_config(config_path)
@@ -125,8 +100,8 @@ def sources(config_path: Path, db_path: Path) -> None:
 
 
 @cli.command()
-@config_option
-@db_option
+@config_option()
+@db_option()
 @click.option("--source", "only", multiple=True, help="Crawl only this source (repeatable).")
 @click.option(
     "--since",

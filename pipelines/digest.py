@@ -38,6 +38,7 @@ import sqlite_utils
 from nlp.trends import Windows, iso_week
 from pipelines.config import Config, ConfigError, load_config
 from pipelines.mail import address_problem, bare_address, outbox_key, queue_message
+from pipelines.options import config_option, db_option, env_file_option
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("html", "text", "markdown", "json", "eml")
@@ -1068,14 +1069,7 @@ def load_optional_config(path: Path | None) -> Config | None:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default="trendscout.db",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite database to use.",
-)
+@db_option()
 @click.option(
     "--as-of",
     "as_of",
@@ -1095,19 +1089,11 @@ def load_optional_config(path: Path | None) -> Config | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of the screen.",
 )
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="sources.yml with the digest: block (default: ./sources.yml if present).",
+@config_option(
+    default=None, help="sources.yml with the digest: block (default: ./sources.yml if present)."
 )
 @click.option("--send", is_flag=True, help="Also mail it to digest.to (see trendscout run --help).")
-@click.option(
-    "--env-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read TRENDSCOUT_SMTP_* variables (and the password) from this file.",
-)
+@env_file_option()
 def digest_command(
     db_path: Path,
     as_of: str | None,

@@ -39,6 +39,7 @@ import sqlite_utils
 
 from pipelines.config import Config, ConfigError
 from pipelines.db import utcnow
+from pipelines.options import config_option, db_option, env_file_option
 
 log = logging.getLogger("trendscout.mail")
 
@@ -471,27 +472,10 @@ def _record_failure(db: sqlite_utils.Database, key: str, error: str) -> None:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default="trendscout.db",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite database to use.",
-)
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="sources.yml, for its smtp: block (optional).",
-)
+@db_option()
+@config_option(default=None, help="sources.yml, for its smtp: block (optional).")
 @click.option("--send", is_flag=True, help="Try to send every pending digest now.")
-@click.option(
-    "--env-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read TRENDSCOUT_SMTP_* variables (and the password) from this file.",
-)
+@env_file_option()
 def outbox_command(
     db_path: Path, config_path: Path | None, send: bool, env_file: Path | None
 ) -> None:

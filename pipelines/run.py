@@ -59,6 +59,7 @@ from pipelines.digest import (
     render,
 )
 from pipelines.mail import MailError, SmtpSettings, load_env_file, send_pending, smtp_settings
+from pipelines.options import config_option, db_option, env_file_option
 
 log = logging.getLogger("trendscout.run")
 
@@ -646,23 +647,8 @@ def default_as_of(today: dt.date | None = None) -> dt.date:
     "configuration error; 3 a step failed; 4 another run holds the lock; 5 the "
     "digest could not be mailed (it waits in the outbox); 130 interrupted."
 )
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="sources.yml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The project file.",
-)
-@click.option(
-    "--db",
-    "db_path",
-    default="trendscout.db",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite database to use.",
-)
+@config_option(help="The project file.")
+@db_option()
 @click.option(
     "--as-of",
     "as_of",
@@ -670,11 +656,7 @@ def default_as_of(today: dt.date | None = None) -> dt.date:
     help="Last day of the week to analyse (YYYY-MM-DD); default: yesterday.",
 )
 @click.option("--send", is_flag=True, help="Mail the digest to digest.to in sources.yml.")
-@click.option(
-    "--env-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read TRENDSCOUT_SMTP_* variables (and the password) from this file.",
-)
+@env_file_option()
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False, path_type=Path),

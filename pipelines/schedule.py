@@ -20,6 +20,8 @@ from pathlib import Path
 
 import click
 
+from pipelines.options import config_option, db_option
+
 DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbers them 0-6 from Sunday
 DAY_NAMES = {name: i for i, name in enumerate(DAYS)} | {
     full: i
@@ -273,23 +275,8 @@ def remove_systemd(job: Job) -> list[Path]:
 
 
 @click.command()
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="sources.yml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The project file.",
-)
-@click.option(
-    "--db",
-    "db_path",
-    default="trendscout.db",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite database to use.",
-)
+@config_option(help="The project file.")
+@db_option()
 @click.option(
     "--weekly",
     "weekly",
