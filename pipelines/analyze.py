@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +32,7 @@ import scipy.sparse as sp
 import sqlite_utils
 from sklearn.feature_extraction.text import CountVectorizer
 
+from nlp.segments import SegmentDataError, SegmentTagger
 from nlp.trends import (
     EmergenceScorer,
     EntityMatcher,
@@ -41,6 +42,7 @@ from nlp.trends import (
     languages_by_item,
     pick_evidence,
 )
+from pipelines.audience import audience
 from pipelines.config import Config, ConfigError, Watch, load_config
 from pipelines.db import DEFAULT_DB, open_db, utcnow, write_transaction
 
@@ -132,6 +134,7 @@ class AnalysisOptions:
     topic_model: Any = None  # a TopicModel-like object; None: TopicModel(n_topics, ...)
     tokenizer: Any = None  # an nlp.tokens.Tokenizer-like object; None: built from the watch list
     detector: Any = None  # an nlp.lang.LanguageDetector-like object; None: built lazily
+    segments: Mapping[str, Any] | None = None  # sources.yml `segments:` lexicon additions
 
 
 @dataclass
@@ -225,11 +228,14 @@ def _has_han(text: str) -> bool:
 def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     """Detect languages (posts without one, or changed since) and cache tokens and search text."""
     db = ctx.db
+    # Matches the partial index idx_posts_unprepared, so finding them needs no table scan.
     pending = "(tokens is null or tokens_hash is not content_hash)"
-    total = db.execute(f"select count(*) from posts where {pending}").fetchone()[0]
+    todo = [row[0] for row in db.execute(f"select rowid from posts where {pending}")]
+    total = len(todo)
     if not total:
         ctx.progress.message("every post is already prepared")
         return {"posts": 0, "languages_detected": 0}
+    todo.sort()
     tokenizer = ctx.options.tokenizer
     if tokenizer is None:
         from nlp.tokens import Tokenizer
@@ -239,19 +245,16 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     report = ctx.progress.counter("posts prepared")
     done = detected = 0
     seconds = {"detect": 0.0, "tokens": 0.0, "search_text": 0.0, "write": 0.0}
-    last_rowid = 0
     report(0, total)
-    while True:
+    for start in range(0, total, BATCH):
         rows = list(
             db.query(
                 "select rowid, id, source_id, title, text, lang, lang_confidence, content_hash, "
-                f"tokens_hash from posts where rowid > ? and {pending} order by rowid limit ?",
-                [last_rowid, BATCH],
+                "tokens_hash, search_text from posts "
+                "where rowid in (select value from json_each(?)) order by rowid",
+                [json.dumps(todo[start : start + BATCH])],
             )
         )
-        if not rows:
-            break
-        last_rowid = rows[-1]["rowid"]
         texts = [_post_text(row) for row in rows]
         redo = [
             i
@@ -286,19 +289,23 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
                 confidence,
                 TOKEN_SEPARATOR.join(t.replace(TOKEN_SEPARATOR, " ") for t in words),
                 row["content_hash"],
-                searchable,
                 row["rowid"],
             )
-            for row, (lang, confidence), words, searchable in zip(
-                rows, languages, tokens, search, strict=True
-            )
+            for row, (lang, confidence), words in zip(rows, languages, tokens, strict=True)
+        ]
+        # Only posts whose search text changes touch the full-text index.
+        searchable = [
+            (text, row["rowid"])
+            for row, text in zip(rows, search, strict=True)
+            if text != row["search_text"]
         ]
         with write_transaction(db):
             db.conn.executemany(
-                "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ?, "
-                "search_text = ? where rowid = ?",
+                "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ? "
+                "where rowid = ?",
                 updates,
             )
+            db.conn.executemany("update posts set search_text = ? where rowid = ?", searchable)
         seconds["write"] += time.perf_counter() - began
         done += len(rows)
         report(min(done, total), total)
@@ -326,6 +333,12 @@ def _default_detector(ctx: AnalysisContext) -> Any:
 
 # --------------------------------------------------------------------------------------------
 # Step 2: the window
+
+
+def _author_key(source_id: int, author: str | None) -> str:
+    """Who posted: source and normalised handle; a post without an author counts as its
+    source (a news site without bylines is one voice)."""
+    return f"{source_id}:{' '.join((author or '').casefold().split())}"
 
 
 def _window_filter(db: sqlite_utils.Database) -> str:
@@ -396,8 +409,7 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
             params,
         )
         for n, (pid, source_id, author, when, lang, tokens, title, text) in enumerate(cursor):
-            key = f"{source_id}:{' '.join((author or '').casefold().split())}"
-            code = author_index.setdefault(key, len(author_index))
+            code = author_index.setdefault(_author_key(source_id, author), len(author_index))
             post_ids.append(pid)
             author_codes.append(code)
             weeks.append(ctx.windows.week_of(when))
@@ -616,27 +628,35 @@ def _fill_window_table(db: sqlite_utils.Database, post_ids: Sequence[str]) -> No
 
 
 def write_topic_weeks(ctx: AnalysisContext) -> dict[str, Any]:
-    """Recount posts and distinct authors per topic for every ISO week the window touches."""
+    """Recount posts and distinct authors per topic for every ISO week the window touches.
+
+    The window's posts come from memory; the days of the first and last ISO week that lie
+    outside the window are read back from ``post_topics`` (earlier runs assigned them).
+    """
     from nlp.topics import topics_over_time
 
+    window = _need_window(ctx)
     db = ctx.db
     first = ctx.windows.start.date()
     last = (ctx.windows.end - dt.timedelta(seconds=1)).date()
     monday = first - dt.timedelta(days=first.weekday())
     after = last + dt.timedelta(days=7 - last.weekday())
-    bounds = [f"{monday.isoformat()}T00:00:00Z", f"{after.isoformat()}T00:00:00Z"]
+    start, end = ctx.windows.bounds()
+    edges = [f"{monday.isoformat()}T00:00:00Z", start, end, f"{after.isoformat()}T00:00:00Z"]
     duplicates = " and p.duplicate_of is null" if "duplicate_of" in db["posts"].columns_dict else ""
-    rows = db.execute(
+    outside = db.execute(
         "select pt.topic_id, p.published_at, p.source_id, p.author from post_topics pt "
-        "join posts p on p.id = pt.post_id "
-        f"where p.published_at >= ? and p.published_at < ?{duplicates}",
-        bounds,
+        "join posts p on p.id = pt.post_id where ((p.published_at >= ? and p.published_at < ?) "
+        f"or (p.published_at >= ? and p.published_at < ?)){duplicates}",
+        edges,
     ).fetchall()
+    topic_ids = window.topic_ids if window.topic_ids is not None else np.full(window.size, -1)
     table = topics_over_time(
-        [r[0] for r in rows],
-        [iso_week(r[1]) for r in rows],
-        [f"{r[2]}:{' '.join((r[3] or '').casefold().split())}" for r in rows],
-    )
+        [*topic_ids.tolist(), *(r[0] for r in outside)],
+        [*(iso_week(when) for when in window.published), *(iso_week(r[1]) for r in outside)],
+        [*(window.author_keys[a] for a in window.authors.tolist()),
+         *(_author_key(r[2], r[3]) for r in outside)],
+    )  # fmt: skip
     weeks = []
     day = monday
     while day < after:
@@ -770,6 +790,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step("topics", find_topics),
     Step("topic_weeks", write_topic_weeks),
     Step("trends", write_trends),
+    Step("audience", audience),  # segments per post, audience shifts per subject
 )
 
 
@@ -808,6 +829,8 @@ def run_analysis(
     ``config`` supplies the watch list and source language hints (None: no watch list).
     """
     options = options or AnalysisOptions()
+    if config is not None and options.segments is None:
+        options = dataclasses.replace(options, segments=config.extra.get("segments"))
     if baseline_weeks is not None:
         options = dataclasses.replace(options, baseline_weeks=baseline_weeks)
     if options.baseline_weeks < 1:
@@ -931,8 +954,11 @@ def analyze_command(
     if config_path is not None:
         try:
             config = load_config(config_path)
+            SegmentTagger(extra=config.extra.get("segments"))  # check the segments: block
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
+        except SegmentDataError as exc:
+            raise UsageError(f"{config_path}: {exc}") from None
     options = AnalysisOptions(baseline_weeks=baseline_weeks, n_topics=n_topics)
     summary = run_analysis(
         config, db_path, as_of=day, options=options, progress=_Silent() if quiet else Progress()

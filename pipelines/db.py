@@ -307,10 +307,34 @@ def m003_analysis(db: sqlite_utils.Database) -> None:
     db["posts"].enable_fts(
         ["title", "text", "search_text"], create_triggers=True, tokenize="unicode61", replace=True
     )
+    # Re-index a post only when an indexed column changes, not when lang, tokens or
+    # duplicate_of are set (that doubled the cost of writing them).
+    db.executescript(
+        """
+        DROP TRIGGER IF EXISTS "posts_au";
+        CREATE TRIGGER "posts_au" AFTER UPDATE OF "title", "text", "search_text" ON "posts" BEGIN
+          INSERT INTO "posts_fts" ("posts_fts", rowid, "title", "text", "search_text")
+            VALUES('delete', old.rowid, old."title", old."text", old."search_text");
+          INSERT INTO "posts_fts" (rowid, "title", "text", "search_text")
+            VALUES (new.rowid, new."title", new."text", new."search_text");
+        END;
+        """
+    )
+    # Posts the analysis has not prepared yet (new, or changed since): found without a scan.
+    db.execute(
+        "CREATE INDEX idx_posts_unprepared ON posts(source_id) "
+        "WHERE tokens IS NULL OR tokens_hash IS NOT content_hash"
+    )
     db["trends"].add_column("p_adjusted", float)  # Benjamini–Hochberg q within kind
     db["trends"].add_column("expected", float)  # authors expected this week from the baseline
     db["trends"].add_column("recent_posts", int)  # posts this week (recent_count is authors)
     db["post_topics"].create_index(["post_id"])
+
+
+@MIGRATIONS()
+def m006_audience(db: sqlite_utils.Database) -> None:
+    """Which version of a post's text its audience segments were tagged from."""
+    db["posts"].add_column("segments_hash", str)  # content_hash when last tagged
 
 
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import re
 import socket
 import subprocess
@@ -235,6 +236,36 @@ def test_demo_planted_trends_reach_the_database(demo: DemoRuns) -> None:
         [RECENT_START],
     )[0]
     assert mech["early"] >= 40 and mech["late"] == 0
+
+
+def test_demo_analysis_finds_the_planted_audience_shift_and_not_the_control(
+    demo: DemoRuns,
+) -> None:
+    shifts = {
+        (r["subject"], r["segment"]): r
+        for r in demo.query(
+            "select * from audience_shifts where as_of = '2026-11-22' and subject_kind = 'entity'"
+        )
+    }
+    starfall = shifts[("Starfall Arena", "female")]
+    assert starfall["significant"] == 1 and starfall["direction"] == "up"
+    assert starfall["p_adjusted"] < 0.01
+    assert starfall["recent_share"] > 2 * starfall["baseline_share"]
+    assert json.loads(starfall["evidence"])
+    control = [r for (subject, _), r in shifts.items() if subject == "Iron Legion"]
+    assert not any(r["significant"] for r in control)
+    tagged = demo.query("select count(distinct post_id) as n from post_segments")[0]["n"]
+    assert tagged == demo.query("select count(*) as n from posts")[0]["n"]
+
+
+def test_demo_analysis_marks_the_planted_trends(demo: DemoRuns) -> None:
+    status = {
+        r["label"]: r["status"]
+        for r in demo.query("select label, status from trends where kind = 'entity'")
+    }
+    assert status["Harvest Hollow"] == "emerging"
+    assert status["Mech Rivals"] == "fading"
+    assert status["Iron Legion"] == "steady"
 
 
 def served_at(result: subprocess.CompletedProcess[str]) -> str:

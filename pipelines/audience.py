@@ -1,0 +1,124 @@
+"""The audience step of ``trendscout analyze``: who is talking, and how that changes.
+
+1. Tag every new or changed post with the audience segments its author discloses
+   (``nlp.segments.SegmentTagger``) into ``post_segments`` — once per post, like the
+   language: a weekly re-run tags only what is new.
+2. For every watched entity and every topic, compare each segment's share of distinct
+   authors in the recent window with the baseline (``nlp.shifts.audience_shifts``) and
+   replace that date's rows of ``audience_shifts``. Coverage (how many posts and authors
+   disclose anything) goes into the run's stats: a shift only means something against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import sqlite_utils
+
+from nlp.segments import SegmentMatch, SegmentTagger, post_segment_rows
+from nlp.shifts import SubjectRecord, audience_shifts, coverage
+
+BATCH = 2_000  # posts tagged per transaction
+
+
+def tag_posts(db: sqlite_utils.Database, tagger: SegmentTagger, report: Any = None) -> int:
+    """Tag posts whose text changed since they were last tagged; returns how many."""
+    pending = "segments_hash is not content_hash"
+    total = db.execute(f"select count(*) from posts where {pending}").fetchone()[0]
+    dimensions = list(tagger.dimensions)
+    done = 0
+    while done < total:
+        batch = db.execute(
+            f"select id, title, text, lang, content_hash from posts where {pending} limit ?",
+            [BATCH],
+        ).fetchall()
+        if not batch:
+            break
+        rows: list[dict[str, str]] = []
+        for post_id, title, text, lang, _ in batch:
+            matches = tagger.tag(f"{title or ''}\n{text or ''}", lang)
+            rows.extend(post_segment_rows(post_id, matches, dimensions))
+        ids = json.dumps([row[0] for row in batch])
+        with db.atomic():
+            db.execute(
+                "delete from post_segments where post_id in (select value from json_each(?))",
+                [ids],
+            )
+            db["post_segments"].insert_all(rows, pk=("post_id", "dimension", "segment", "about"))
+            db.conn.executemany(
+                "update posts set segments_hash = ? where id = ?",
+                [(content, post_id) for post_id, _, _, _, content in batch],
+            )
+        done += len(batch)
+        if report is not None:
+            report(done, total)
+    return done
+
+
+def window_segments(
+    db: sqlite_utils.Database, post_ids: list[str]
+) -> dict[str, list[SegmentMatch]]:
+    """The known (not ``unknown``) segments of the given posts."""
+    found: dict[str, list[SegmentMatch]] = defaultdict(list)
+    for post_id, dimension, segment, evidence, about in db.execute(
+        "select post_id, dimension, segment, evidence, about from post_segments "
+        "where segment != 'unknown' and post_id in (select value from json_each(?))",
+        [json.dumps(post_ids)],
+    ):
+        found[post_id].append(SegmentMatch(dimension, segment, evidence or "", about))
+    return found
+
+
+def subject_records(ctx: Any, segments: Mapping[str, list[SegmentMatch]]) -> list[SubjectRecord]:
+    """One record per window post and subject (watched entity or topic) it is about.
+
+    Posts without a known author are left out: with no handle they cannot be counted
+    as distinct people. Posts about no subject still tell who their author is.
+    """
+    window = ctx.window
+    labels = {topic["id"]: topic["label"] for topic in ctx.topics}
+    entities = window.entities.tocsr()
+    records: list[SubjectRecord] = []
+    for row, post_id in enumerate(window.post_ids):
+        author = window.author_keys[window.authors[row]]
+        if author.endswith(":"):
+            continue
+        subjects = [("entity", window.entity_names[j]) for j in entities[row].indices]
+        if window.topic_ids is not None and window.topic_ids[row] in labels:
+            subjects.append(("topic", labels[window.topic_ids[row]]))
+        matches = tuple(segments.get(post_id, ()))
+        when = window.published[row]
+        for kind, subject in subjects or [(None, None)]:
+            records.append(SubjectRecord(post_id, author, kind, subject, when, matches))
+    return records
+
+
+def audience(ctx: Any) -> dict[str, Any]:
+    """The analysis step: tag posts, then write this date's audience shifts."""
+    tagger = SegmentTagger(extra=ctx.options.segments)
+    tagged = tag_posts(ctx.db, tagger, ctx.progress.counter("tagging posts"))
+    window = ctx.window
+    if window is None or not window.size:
+        return {"tagged": tagged, "shifts": 0, "significant": 0}
+    records = subject_records(ctx, window_segments(ctx.db, list(window.post_ids)))
+    rows = audience_shifts(
+        records,
+        ctx.as_of,
+        baseline_weeks=ctx.options.baseline_weeks,
+        dimensions=tagger.dimensions,
+    )
+    with ctx.db.atomic():
+        ctx.db.execute("delete from audience_shifts where as_of = ?", [ctx.as_of])
+        if rows:
+            ctx.db["audience_shifts"].insert_all(rows, alter=True)
+    known = coverage(records, ctx.as_of, baseline_weeks=ctx.options.baseline_weeks,
+                     dimensions=tagger.dimensions)  # fmt: skip
+    return {
+        "tagged": tagged,
+        "shifts": len(rows),
+        "significant": sum(row["significant"] for row in rows),
+        "coverage": known["windows"],
+    }
