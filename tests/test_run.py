@@ -424,3 +424,32 @@ def test_a_missing_week_fails_the_digest_instead_of_sending_an_old_one(tmp_path:
 
 def test_the_default_week_ends_yesterday() -> None:
     assert default_as_of(dt.date(2026, 11, 23)) == dt.date(2026, 11, 22)
+
+
+@pytest.mark.slow
+def test_the_weekly_run_on_the_demo_sources_mails_the_real_findings(
+    tmp_path: Path, smtp_server: SmtpSink
+) -> None:
+    """End to end with nothing stood in: crawl the demo feeds, the real analysis, the digest,
+    and the mail through a real SMTP server on 127.0.0.1."""
+    from pipelines.demo import DEMO_DATA, demo_config, load_manifest
+    from pipelines.localserver import LocalServer
+
+    with LocalServer(DEMO_DATA) as server:
+        config = tmp_path / "sources.yml"
+        config.write_text(demo_config(load_manifest(), server.base_url), encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "run", "-c", str(config), "--db",
+             str(tmp_path / "t.db"), "--as-of", "2026-11-22", "--send"],
+            capture_output=True, text=True, timeout=600,
+            env={**os.environ, "PYTHONPATH": str(REPO), "TRENDSCOUT_SMTP_HOST": "127.0.0.1",
+                 "TRENDSCOUT_SMTP_PORT": str(smtp_server.port),
+                 "TRENDSCOUT_SMTP_SECURITY": "none"},
+        )  # fmt: skip
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    [message] = smtp_server.messages()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Harvest Hollow" in text  # the planted emerging trend
+    assert "Starfall Arena: women and girls" in text  # the planted audience shift
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Harvest Hollow" in html and "<script>alert(1)</script>" not in html
