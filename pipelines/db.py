@@ -255,7 +255,7 @@ def m003_duplicates(db: sqlite_utils.Database) -> None:
 
 
 @MIGRATIONS()
-def m005_runs_and_outbox(db: sqlite_utils.Database) -> None:
+def m004_runs_and_outbox(db: sqlite_utils.Database) -> None:
     """The weekly job's log (``runs``) and the digests waiting to be mailed (``outbox``)."""
     db["runs"].create(
         {
@@ -299,7 +299,7 @@ def m005_runs_and_outbox(db: sqlite_utils.Database) -> None:
 
 
 @MIGRATIONS()
-def m003_analysis(db: sqlite_utils.Database) -> None:
+def m005_analysis(db: sqlite_utils.Database) -> None:
     """What analysis caches per post, searchable Chinese, and more figures per trend."""
     db["posts"].add_column("tokens", str)  # tab-separated analysis tokens (pipelines.analyze)
     db["posts"].add_column("tokens_hash", str)  # content_hash the tokens were made from
