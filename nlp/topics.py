@@ -8,15 +8,19 @@ NMF 0.84 / 0.87 and k-means on raw TF-IDF 0.76 / 0.72 / 0.46; on HuffPost headli
 0.18 / 0.08 against NMF 0.15 / 0.05. On single sentences (SIB-200) every bag-of-words method
 is weak: NMI 0.12–0.20 per language (NMF 0.10–0.18), and seeds agree less (0.2–0.4).
 ``benchmarks/bench_topic_quality.py`` prints the current figures.
-The reducer and the clusterer are fitted on a sample of at most ``fit_sample`` posts and
+The reducer and the clusterer are fitted on a sample of at most ``fit_sample`` posts (30,000;
+on 100k generated posts the sample changed NMI by less than 0.01 and cut the time by 3×) and
 then applied to all, so time grows linearly beyond the sample.
 
 Multilingual posts are clustered in one shared vocabulary. What links languages is what
 they share: product and brand names (Latin-script names are the same token in English,
 Polish and Vietnamese), keyphrases, and watched entities, whose aliases in any language
-(星落竞技场 for Starfall Arena) the caller maps to one feature. Topics without any shared
-name stay separate per language; each topic lists its languages, and a trend about a
-watched entity is counted across all of them.
+(星落竞技场 for Starfall Arena) the caller maps to one boosted feature. k-means still tends to
+split a theme by language, so clusters whose main languages differ and whose term centroids
+have a cosine of at least ``link_languages`` (0.3) are merged: across languages, only shared
+names can make centroids that similar. Topics without any shared name stay separate per
+language; each topic lists its languages, and a trend about a watched entity is counted across
+all of them.
 
 Identity: each topic gets a *signature*, its term-space centroid (top terms and their
 weights) hashed into a fixed-size vector, so signatures from different runs, with different
@@ -190,7 +194,7 @@ class TopicModel:
         dimensions: int | None = None,
         max_df: float = 0.5,
         min_topic_size: int = 3,
-        fit_sample: int = 50_000,
+        fit_sample: int = 30_000,
         top_n: int = 10,
         threads: int | None = 1,
         link_languages: float | None = 0.3,
@@ -299,7 +303,12 @@ class TopicModel:
         else:
             points = normalize(data)
 
-        clusterer = self.clusterer or KMeans(n_clusters=k, n_init=3, random_state=self.random_state)
+        # Three k-means restarts while that is cheap; one (sklearn's default) on big samples,
+        # where restarts cost seconds and changed the seed-to-seed agreement by 0.01.
+        restarts = 3 if len(sample) * k <= 1_000_000 else 1
+        clusterer = self.clusterer or KMeans(
+            n_clusters=k, n_init=restarts, random_state=self.random_state
+        )
         say(f"clustering into {getattr(clusterer, 'n_clusters', k)} topics")
         weight = None
         if sample_weight is not None:

@@ -189,6 +189,29 @@ def test_every_post_gets_a_language_and_chinese_words_are_searchable(planted: Pl
     assert set(found) <= planted.corpus.ids_of("starfall")
 
 
+def test_the_search_index_follows_text_edits_and_ignores_analysis_columns(
+    planted: Planted, tmp_path: Path
+) -> None:
+    db = sqlite_utils.Database(planted.copy(tmp_path / "fts.db"))
+
+    def found(word: str) -> list[str]:
+        return [r["id"] for r in db.query(
+            "select p.id from posts_fts join posts p on p.rowid = posts_fts.rowid "
+            "where posts_fts match ?", [word])]  # fmt: skip
+
+    post = planted.corpus.posts[0].id
+    db.execute(
+        "update posts set lang = 'xx', tokens = 'a', duplicate_of = 'y' where id = ?", [post]
+    )
+    db.execute("update posts set text = 'zzyzxword' where id = ?", [post])
+    db.conn.commit()
+    assert found("zzyzxword") == [post]
+    db.execute("update posts set search_text = '星落 竞技场' where id = ?", [post])
+    db.conn.commit()
+    assert post in found("星落")
+    assert db.execute("insert into posts_fts(posts_fts) values('integrity-check')") is not None
+
+
 def test_topics_over_time_add_up_to_the_posts_assigned(planted: Planted) -> None:
     db = planted.db()
     weeks = list(db.query("select * from topic_weeks"))
@@ -310,22 +333,24 @@ def test_a_step_can_be_added_after_topics_and_sees_the_window(
     path = planted.copy(tmp_path / "steps.db")
     seen: dict[str, Any] = {}
 
-    def audience(ctx: AnalysisContext) -> dict[str, Any]:
+    def probe(ctx: AnalysisContext) -> dict[str, Any]:
         assert ctx.window is not None and ctx.window.topic_ids is not None
         seen["posts"] = ctx.window.size
         seen["entities"] = ctx.window.entity_names
         return {"segments": 0}
 
-    steps = with_step(DEFAULT_STEPS, Step("audience", audience), after="topics")
-    assert [s.name for s in steps] == ["prepare", "load", "topics", "audience", "topic_weeks",
-                                       "trends"]  # fmt: skip
+    steps = with_step(DEFAULT_STEPS, Step("probe", probe), after="topics")
+    names = [s.name for s in steps]
+    assert names[:5] == ["prepare", "load", "topics", "probe", "topic_weeks"]
     summary = run_analysis(planted.config, path, as_of=AS_OF, options=planted.options,
                            steps=steps, progress=quiet())  # fmt: skip
     assert seen["posts"] == summary.posts
     assert seen["entities"] == ["Starfall Arena", "Nebula Racer", "Pixel Farm"]
-    assert summary.stats["steps"]["audience"]["segments"] == 0
+    assert summary.stats["steps"]["probe"]["segments"] == 0
     with pytest.raises(ValueError, match="no step named"):
-        with_step(DEFAULT_STEPS, Step("x", audience), after="nope")
+        with_step(DEFAULT_STEPS, Step("x", probe), after="nope")
+    with pytest.raises(ValueError, match="already a step"):
+        with_step(DEFAULT_STEPS, Step("topics", probe))
 
 
 def test_a_failing_step_marks_the_run_failed(planted: Planted, tmp_path: Path) -> None:
@@ -352,9 +377,9 @@ def test_an_empty_database_gives_steady_zero_rows_for_watched_entities(
                            options=AnalysisOptions(tokenizer=components["tokenizer"]))  # fmt: skip
     assert (summary.posts, summary.topics) == (0, 0)
     rows = trend_rows(sqlite_utils.Database(path), "entity")
-    assert [(r["label"], r["recent_count"], r["status"]) for r in rows] == [
+    assert sorted((r["label"], r["recent_count"], r["status"]) for r in rows) == sorted(
         (name, 0, "steady") for name, _ in WATCH.values()
-    ]
+    )
 
 
 def test_without_any_baseline_yet_findings_are_new_and_the_run_says_so(

@@ -25,58 +25,57 @@ FLAT_VOLUME = np.full(WEEKS, 1000.0)
 
 def score_one(baseline: list[int], recent: int, volume: np.ndarray = FLAT_VOLUME,
               recent_volume: float = 1000.0):  # fmt: skip
-    result = EmergenceScorer().score(
+    return EmergenceScorer().score(
         np.array([recent]), np.array(baseline).reshape(-1, 1), recent_volume, volume
     )
-    return result, 0
 
 
 def test_one_to_three_mentions_is_not_a_trend() -> None:
-    result, i = score_one([0, 0, 0, 0, 0, 0, 0, 1], 3)
-    assert result.status[i] == "steady"
-    assert result.growth[i] == pytest.approx((3 + 1) / (1 / 8 + 1))
+    result = score_one([0, 0, 0, 0, 0, 0, 0, 1], 3)
+    assert result.status[0] == "steady"
+    assert result.growth[0] == pytest.approx((3 + 1) / (1 / 8 + 1))
 
 
 def test_a_clear_jump_in_authors_is_emerging_and_significant() -> None:
-    result, i = score_one([5, 4, 6, 5, 5, 4, 6, 5], 30)
-    assert result.status[i] == "emerging"
-    assert result.p_up[i] < 1e-6
-    assert result.expected[i] == pytest.approx(5.0)
-    assert result.score[i] == pytest.approx((30 - 5) / np.sqrt(6))
+    result = score_one([5, 4, 6, 5, 5, 4, 6, 5], 30)
+    assert result.status[0] == "emerging"
+    assert result.p_up[0] < 1e-6
+    assert result.expected[0] == pytest.approx(5.0)
+    assert result.score[0] == pytest.approx((30 - 5) / np.sqrt(6))
 
 
 def test_a_subject_never_seen_before_with_enough_authors_is_new() -> None:
-    result, i = score_one([0] * 8, 8)
-    assert result.status[i] == "new"
-    few, j = score_one([0] * 8, 2)
-    assert few.status[j] == "steady"
+    result = score_one([0] * 8, 8)
+    assert result.status[0] == "new"
+    few = score_one([0] * 8, 2)
+    assert few.status[0] == "steady"
 
 
 def test_a_drop_from_a_solid_baseline_is_fading() -> None:
-    result, i = score_one([20, 22, 19, 21, 20, 18, 22, 20], 3)
-    assert result.status[i] == "fading"
-    assert result.score[i] < 0
-    assert result.p_down[i] < 1e-4
+    result = score_one([20, 22, 19, 21, 20, 18, 22, 20], 3)
+    assert result.status[0] == "fading"
+    assert result.score[0] < 0
+    assert result.p_down[0] < 1e-4
 
 
 def test_growth_of_the_whole_corpus_is_taken_out_by_exposure() -> None:
     # Twice as many people posted this week; the subject doubled with them.
-    result, i = score_one([10] * 8, 20, recent_volume=2000.0)
-    assert result.expected[i] == pytest.approx(20.0)
-    assert result.status[i] == "steady"
+    result = score_one([10] * 8, 20, recent_volume=2000.0)
+    assert result.expected[0] == pytest.approx(20.0)
+    assert result.status[0] == "steady"
     # The same doubling in a corpus of constant size is a trend.
-    same, j = score_one([10] * 8, 20)
-    assert same.status[j] == "emerging"
+    same = score_one([10] * 8, 20)
+    assert same.status[0] == "emerging"
 
 
 def test_a_bursty_subject_needs_a_bigger_jump_than_a_regular_one() -> None:
-    regular, i = score_one([10] * 8, 22)
-    bursty, j = score_one([0, 20, 0, 20, 0, 20, 0, 20], 22)
-    assert regular.dispersion[i] == pytest.approx(1.0)
-    assert bursty.dispersion[j] > 5
-    assert regular.status[i] == "emerging"
-    assert bursty.status[j] == "steady"
-    assert bursty.p_up[j] > regular.p_up[i]
+    regular = score_one([10] * 8, 22)
+    bursty = score_one([0, 20, 0, 20, 0, 20, 0, 20], 22)
+    assert regular.dispersion[0] == pytest.approx(1.0)
+    assert bursty.dispersion[0] > 5
+    assert regular.status[0] == "emerging"
+    assert bursty.status[0] == "steady"
+    assert bursty.p_up[0] > regular.p_up[0]
 
 
 def test_p_values_are_calibrated_when_nothing_changes() -> None:
