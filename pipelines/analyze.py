@@ -45,6 +45,7 @@ from nlp.trends import (
 from pipelines.audience import audience
 from pipelines.config import Config, ConfigError, Watch, load_config
 from pipelines.db import DEFAULT_DB, open_db, utcnow, write_transaction
+from pipelines.parallel import default_processes, fork_pool, split
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -64,6 +65,7 @@ __all__ = [
 ENTITY_BOOST = 3.0  # weight of a watched entity's feature in topic clustering (× TF-IDF)
 PHRASE_SAMPLE = 20_000  # posts read to find keyphrases
 BATCH = 2_000  # posts per prepare batch (one transaction each)
+MIN_CHUNK = 500  # fewer posts than twice this are tokenized without worker processes
 TOKEN_SEPARATOR = "\t"
 
 
@@ -135,6 +137,7 @@ class AnalysisOptions:
     tokenizer: Any = None  # an nlp.tokens.Tokenizer-like object; None: built from the watch list
     detector: Any = None  # an nlp.lang.LanguageDetector-like object; None: built lazily
     segments: Mapping[str, Any] | None = None  # sources.yml `segments:` lexicon additions
+    processes: int | None = None  # worker processes for per-post work; None: one per core
 
 
 @dataclass
@@ -226,7 +229,12 @@ def _has_han(text: str) -> bool:
 
 
 def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
-    """Detect languages (posts without one, or changed since) and cache tokens and search text."""
+    """Detect languages (posts without one, or changed since) and cache tokens and search text.
+
+    Two passes over the posts to do: languages first (lingua runs on every core itself), then
+    tokens and search text in forked worker processes, which get the tokenizer the parent
+    loaded for the languages found. A run cut short keeps what each batch wrote.
+    """
     db = ctx.db
     # Matches the partial index idx_posts_unprepared, so finding them needs no table scan.
     pending = "(tokens is null or tokens_hash is not content_hash)"
@@ -236,84 +244,126 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
         ctx.progress.message("every post is already prepared")
         return {"posts": 0, "languages_detected": 0}
     todo.sort()
+    seconds = {"detect": 0.0, "tokens": 0.0, "write": 0.0}
+    began = time.perf_counter()
+    detected = _detect_languages(ctx, todo)
+    seconds["detect"] = time.perf_counter() - began
+
     tokenizer = ctx.options.tokenizer
     if tokenizer is None:
         from nlp.tokens import Tokenizer
 
         tokenizer = Tokenizer(keyphrases=_keyphrases(ctx.watch))
-    detector = ctx.options.detector
-    report = ctx.progress.counter("posts prepared")
-    done = detected = 0
-    seconds = {"detect": 0.0, "tokens": 0.0, "search_text": 0.0, "write": 0.0}
+    processes = ctx.options.processes or default_processes()
+    if processes > 1 and total >= 2 * MIN_CHUNK:
+        # Load every language's segmenter before the workers are forked, so they share it.
+        found = db.execute(
+            f"select distinct lang from posts where {pending} and lang is not null"
+        ).fetchall()
+        tokenizer.tokens_many(["warm up"] * len(found), [lang for (lang,) in found])
+        tokenizer.search_text("热身", None)
+    else:
+        processes = 1
+    report = ctx.progress.counter("posts tokenized")
+    done = 0
     report(0, total)
-    for start in range(0, total, BATCH):
-        rows = list(
-            db.query(
-                "select rowid, id, source_id, title, text, lang, lang_confidence, content_hash, "
-                "tokens_hash, search_text from posts "
-                "where rowid in (select value from json_each(?)) order by rowid",
-                [json.dumps(todo[start : start + BATCH])],
-            )
-        )
-        texts = [_post_text(row) for row in rows]
-        redo = [
-            i
-            for i, row in enumerate(rows)
-            if row["lang"] is None
-            or (row["tokens_hash"] is not None and row["tokens_hash"] != row["content_hash"])
-        ]
-        languages = [(row["lang"], row["lang_confidence"]) for row in rows]
-        began = time.perf_counter()
-        if redo:
-            if detector is None:
-                detector = _default_detector(ctx)
-            hints = [ctx.source_languages.get(rows[i]["source_id"]) for i in redo]
-            found = detector.detect_many([texts[i] for i in redo], hints)
-            for i, result in zip(redo, found, strict=True):
-                languages[i] = result
-            detected += len(redo)
-        seconds["detect"] += time.perf_counter() - began
-        began = time.perf_counter()
-        tokens = tokenizer.tokens_many(texts, [lang for lang, _ in languages])
-        seconds["tokens"] += time.perf_counter() - began
-        began = time.perf_counter()
-        search = [
-            tokenizer.search_text(text, lang) if _has_han(text) else None
-            for text, (lang, _) in zip(texts, languages, strict=True)
-        ]
-        seconds["search_text"] += time.perf_counter() - began
-        began = time.perf_counter()
-        updates = [
+
+    def tokenize(texts: list[str], langs: list[str | None]) -> list[tuple[str, str | None]]:
+        tokens = tokenizer.tokens_many(texts, langs)
+        return [
             (
-                lang,
-                confidence,
                 TOKEN_SEPARATOR.join(t.replace(TOKEN_SEPARATOR, " ") for t in words),
-                row["content_hash"],
-                row["rowid"],
+                tokenizer.search_text(text, lang) if _has_han(text) else None,
             )
-            for row, (lang, confidence), words in zip(rows, languages, tokens, strict=True)
+            for text, lang, words in zip(texts, langs, tokens, strict=True)
         ]
-        # Only posts whose search text changes touch the full-text index.
-        searchable = [
-            (text, row["rowid"])
-            for row, text in zip(rows, search, strict=True)
-            if text != row["search_text"]
-        ]
-        with write_transaction(db):
-            db.conn.executemany(
-                "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ? "
-                "where rowid = ?",
-                updates,
+
+    with fork_pool(tokenize, processes) as pool:
+        for start in range(0, total, BATCH):
+            rows = _rows_by_rowid(
+                db,
+                todo[start : start + BATCH],
+                "rowid, title, text, lang, content_hash, search_text",
             )
-            db.conn.executemany("update posts set search_text = ? where rowid = ?", searchable)
-        seconds["write"] += time.perf_counter() - began
-        done += len(rows)
-        report(min(done, total), total)
+            texts = [_post_text(row) for row in rows]
+            langs = [row["lang"] for row in rows]
+            began = time.perf_counter()
+            chunks = [
+                (texts[part.start : part.stop], langs[part.start : part.stop])
+                for part in split(range(len(rows)), pool.processes)
+            ]
+            results = [result for chunk in pool.map(chunks) for result in chunk]
+            seconds["tokens"] += time.perf_counter() - began
+            began = time.perf_counter()
+            # Only posts whose search text changes touch the full-text index.
+            searchable = [
+                (search, row["rowid"])
+                for row, (_, search) in zip(rows, results, strict=True)
+                if search != row["search_text"]
+            ]
+            with write_transaction(db):
+                db.conn.executemany(
+                    "update posts set tokens = ?, tokens_hash = ? where rowid = ?",
+                    [
+                        (tokens, row["content_hash"], row["rowid"])
+                        for row, (tokens, _) in zip(rows, results, strict=True)
+                    ],
+                )
+                db.conn.executemany("update posts set search_text = ? where rowid = ?", searchable)
+            seconds["write"] += time.perf_counter() - began
+            done += len(rows)
+            report(min(done, total), total)
     return {
         "posts": done,
         "languages_detected": detected,
+        "processes": processes,
         **{f"{part}_seconds": round(value, 3) for part, value in seconds.items()},
     }
+
+
+def _rows_by_rowid(
+    db: sqlite_utils.Database, rowids: Sequence[int], columns: str
+) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            f"select {columns} from posts where rowid in (select value from json_each(?)) "
+            "order by rowid",
+            [json.dumps(list(rowids))],
+        )
+    )
+
+
+def _detect_languages(ctx: AnalysisContext, todo: Sequence[int]) -> int:
+    """Detect and store the language of the given posts that have none or whose text
+    changed since their tokens were made; returns how many were detected."""
+    db, detector = ctx.db, ctx.options.detector
+    report = ctx.progress.counter("languages detected")
+    detected = 0
+    for start in range(0, len(todo), BATCH):
+        rows = _rows_by_rowid(
+            db, todo[start : start + BATCH],
+            "rowid, source_id, title, text, lang, content_hash, tokens_hash",
+        )  # fmt: skip
+        redo = [
+            row
+            for row in rows
+            if row["lang"] is None
+            or (row["tokens_hash"] is not None and row["tokens_hash"] != row["content_hash"])
+        ]
+        if redo:
+            if detector is None:
+                detector = _default_detector(ctx)
+            hints = [ctx.source_languages.get(row["source_id"]) for row in redo]
+            found = detector.detect_many([_post_text(row) for row in redo], hints)
+            with write_transaction(db):
+                db.conn.executemany(
+                    "update posts set lang = ?, lang_confidence = ? where rowid = ?",
+                    [(lang, confidence, row["rowid"])
+                     for row, (lang, confidence) in zip(redo, found, strict=True)],
+                )  # fmt: skip
+            detected += len(redo)
+        report(min(start + BATCH, len(todo)), len(todo))
+    return detected
 
 
 def _post_text(row: dict[str, Any]) -> str:

@@ -337,6 +337,16 @@ def m006_audience(db: sqlite_utils.Database) -> None:
     db["posts"].add_column("segments_hash", str)  # content_hash when last tagged
 
 
+@MIGRATIONS()
+def m007_untagged_index(db: sqlite_utils.Database) -> None:
+    """Posts the audience step has not tagged yet (new, or changed since): found without a
+    scan of the whole table, as idx_posts_unprepared does for the prepare step."""
+    db.execute(
+        "CREATE INDEX idx_posts_untagged ON posts(source_id) "
+        "WHERE segments_hash IS NOT content_hash"
+    )
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` and bring its shape up to date.
 

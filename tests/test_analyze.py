@@ -7,6 +7,7 @@ Polish, Vietnamese and Chinese, plus a spammer who posts one made-up word 40 tim
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -280,6 +281,33 @@ def test_a_rerun_prepares_only_the_new_posts(planted: Planted, tmp_path: Path) -
     assert row["tokens"] and row["tokens_hash"] == "h0"
 
 
+def test_worker_processes_give_the_same_tokens_languages_and_segments_as_one(
+    planted: Planted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.audience
+
+    monkeypatch.setattr(pipelines.audience, "BATCH", 300)  # so 2,500 posts are enough to fork
+    found = {}
+    for processes in (1, 2):
+        path = planted.copy(tmp_path / f"p{processes}.db")
+        db = sqlite_utils.Database(path)
+        db.execute("update posts set lang = null, tokens = null, segments_hash = null")
+        db.execute("update posts set text = text || ' As a girl who games, I love it.' "
+                   "where rowid % 50 = 0")  # fmt: skip
+        db.conn.commit()
+        options = dataclasses.replace(planted.options, processes=processes)
+        run = run_analysis(planted.config, path, as_of=AS_OF, options=options, progress=quiet())
+        assert run.stats["steps"]["prepare"]["processes"] == processes
+        found[processes] = (
+            list(db.query("select id, lang, tokens, search_text from posts order by id")),
+            list(db.query("select * from post_segments order by post_id, dimension, segment")),
+        )
+    posts, segments = found[2]
+    assert len(posts) == len(planted.corpus.posts) and all(p["tokens"] for p in posts)
+    assert any(s["segment"] != "unknown" for s in segments)
+    assert found[1] == found[2]
+
+
 def test_duplicates_are_counted_once_and_a_missing_duplicate_column_is_fine(
     planted: Planted, tmp_path: Path
 ) -> None:
@@ -439,7 +467,8 @@ def test_the_command_shows_progress_and_a_summary(
     db, posts = tiny_db(tmp_path / "tiny.db")
     result = trendscout("analyze", "--db", str(db), "--as-of", "2026-11-22")
     assert result.returncode == 0, result.stderr
-    assert f"analyze: prepare: posts prepared {posts}/{posts} (100%)" in result.stderr
+    assert f"analyze: prepare: languages detected {posts}/{posts} (100%)" in result.stderr
+    assert f"analyze: prepare: posts tokenized {posts}/{posts} (100%)" in result.stderr
     assert "analyze: trends: done in" in result.stderr
     assert result.stdout.startswith("analysis run 1 for the week ending 2026-11-22:")
     assert "Traceback" not in result.stderr
