@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -29,6 +30,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler.items import CrawlErrorItem, FetchStateItem
+from crawler.workers import WorkerDied, WorkerPool
 from pipelines.config import Source, load_config
 
 
@@ -46,6 +48,8 @@ class SourceSpider(scrapy.Spider):
     """
 
     source_types: tuple[str, ...] = ()
+    # Spiders that read pages through ``self.workers`` start the processes as they open.
+    uses_workers = False
 
     def __init__(
         self,
@@ -74,6 +78,7 @@ class SourceSpider(scrapy.Spider):
         self._validators: dict[str, tuple[str | None, str | None]] | None = None
         self._state: dict[str, object] | None = None
         self.contact_user_agent: str | None = None
+        self.workers = WorkerPool(0)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -94,7 +99,29 @@ class SourceSpider(scrapy.Spider):
             sources = [s for s in sources if s.name == spider._only]
         spider.sources = sources
         spider._by_name = {s.name: s for s in sources}
+        spider.workers = WorkerPool.for_extraction(settings)
+        if cls.uses_workers and sources:
+            crawler.signals.connect(spider._start_workers, signal=signals.spider_opened)
         return spider
+
+    def _start_workers(self) -> None:
+        self.workers.start()
+
+    def closed(self, reason: str) -> None:
+        self.workers.close()
+
+    async def in_worker(
+        self, function: Callable[..., Any], *args: Any
+    ) -> tuple[Any, tuple[str, str] | None]:
+        """``function(*args)`` through the spider's worker processes, and no error; or
+        None and an error (kind, message) when it raised (``extraction_failed``) or its
+        worker process died (``worker_died``). Either way the crawl goes on."""
+        try:
+            return await self.workers.run(function, *args), None
+        except WorkerDied as exc:
+            return None, ("worker_died", str(exc))
+        except Exception as exc:  # noqa: BLE001 - one unreadable page must not stop a crawl
+            return None, ("extraction_failed", f"{type(exc).__name__}: {exc}")
 
     # -- requests -------------------------------------------------------------------------
 

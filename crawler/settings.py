@@ -4,6 +4,8 @@ sources.yml ``settings:`` (all sources) and a source's own ``settings:`` overrid
 Defaults are polite: robots.txt obeyed, AutoThrottle on, an honest User-Agent.
 """
 
+import os
+
 BOT_NAME = "trendscout"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -60,3 +62,8 @@ TRENDSCOUT_DB = "trendscout.db"
 TRENDSCOUT_CONFIG = "sources.yml"
 # Posts are written in batches of this many (one transaction each).
 TRENDSCOUT_BATCH_SIZE = 200
+# Worker processes that read pages (trafilatura, forum presets) beside Scrapy's event
+# loop, per spider; 0 reads them in the crawl process. See crawler/workers.py.
+TRENDSCOUT_EXTRACT_PROCESSES = min(2, os.cpu_count() or 1)
+# Batches are deduplicated and written by a writer process (False: in the crawl process).
+TRENDSCOUT_STORE_PROCESS = True

@@ -18,6 +18,7 @@ from crawler.spiders.forum import ForumSpider
 from crawler.spiders.mastodon import MastodonSpider
 from crawler.spiders.reddit import RedditSpider
 from crawler.spiders.sitemap import SitemapSpider
+from crawler.workers import processes_setting, start_worker_server
 from pipelines.config import Config, Source
 from pipelines.db import open_db
 from pipelines.store import finish_run, start_run, sync_sources
@@ -122,6 +123,10 @@ def run_crawl(
     crawl_id = crawl_id or default_crawl_id(config)
     if redis_url:
         use_redis(settings, redis_url, crawl_id)
+    if settings.getbool("TRENDSCOUT_STORE_PROCESS") or processes_setting(
+        settings, "TRENDSCOUT_EXTRACT_PROCESSES", 1
+    ):
+        start_worker_server()  # its imports overlap Scrapy's start-up
     process = CrawlerProcess(settings)
     for source_type, spider in SPIDERS.items():
         chosen = [s for s in sources if s.type == source_type]

@@ -4,10 +4,16 @@ Items are buffered and written in batches, one transaction each: posts, the
 conditional-GET validators of the page they came from, and errors go in together,
 so a crawl killed at any moment leaves a consistent database and the next run
 re-fetches whatever was not committed.
+
+Batches are written by a writer process (``TRENDSCOUT_STORE_PROCESS``, on by default),
+one at a time and in order, while the crawl goes on: hashing, near-duplicate search
+and SQLite then use another core than Scrapy's event loop. At the end of a crawl every
+buffered item is written before the crawl's statistics are.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -15,6 +21,7 @@ import os
 import socket
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
@@ -24,6 +31,7 @@ from scrapy.http import Response
 from scrapy.spiders import Spider
 
 from crawler.items import CrawlErrorItem, CrawlStateItem, FetchStateItem, PostItem
+from crawler.workers import WorkerPool
 from pipelines.config import Source
 from pipelines.db import open_db, utcnow, write_transaction
 from pipelines.dedupe import link_duplicates
@@ -63,10 +71,24 @@ def sync_sources(db: sqlite_utils.Database, sources: list[Source]) -> dict[str, 
     return {row["name"]: row["id"] for row in db["sources"].rows}
 
 
+class StoreFailed(RuntimeError):
+    """Items that could not be written to the database at the end of a crawl."""
+
+
+StoredItem = PostItem | FetchStateItem | CrawlErrorItem | CrawlStateItem
+
+
 class StorePipeline:
     """Stores posts, fetch validators, crawl state and errors (see ``crawler.items``)."""
 
-    def __init__(self, crawler: Crawler, db_path: str, batch_size: int, run_id: int | None) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        db_path: str,
+        batch_size: int,
+        run_id: int | None,
+        writer_process: bool = True,
+    ) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.batch_size = batch_size
@@ -77,6 +99,9 @@ class StorePipeline:
         self.db: sqlite_utils.Database | None = None
         self.source_ids: dict[str, int] = {}
         self.distributed = False
+        self.writer = WorkerPool(1 if writer_process else 0, name="store")
+        self.writing: asyncio.Future[None] | None = None  # the batch being written
+        self.write_error: BaseException | None = None  # why the last write failed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -87,6 +112,7 @@ class StorePipeline:
             db_path=settings.get("TRENDSCOUT_DB"),
             batch_size=settings.getint("TRENDSCOUT_BATCH_SIZE", 200),
             run_id=run_id,
+            writer_process=settings.getbool("TRENDSCOUT_STORE_PROCESS", True),
         )
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -105,10 +131,20 @@ class StorePipeline:
             self.run_id = start_run(self.db, len(sources))
         for source in sources:
             self.counts[source.name]  # every source gets a stats row, even with no items
+        self.writer.start()
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         assert self.db is not None
-        self.flush()
+        try:
+            await self._write_when_free(force=True)
+            await self._idle()
+            if self.buffer:
+                raise StoreFailed(
+                    f"{len(self.buffer)} crawled items could not be stored: {self.write_error}"
+                )
+            await self.writer.run(close_writer_db, str(self.db_path))
+        finally:
+            self.writer.close()
         self.write_source_stats()
         self.db.close()
 
@@ -128,8 +164,8 @@ class StorePipeline:
 
     # -- items ----------------------------------------------------------------------------
 
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, PostItem | FetchStateItem | CrawlErrorItem | CrawlStateItem):
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, StoredItem):
             self.buffer.append(item)
             stats = self.crawler.stats
             if isinstance(item, CrawlErrorItem):
@@ -139,135 +175,47 @@ class StorePipeline:
             elif isinstance(item, PostItem) and stats is not None:
                 stats.inc_value("trendscout/posts")
             if len(self.buffer) >= self.batch_size:
-                self.flush()
+                await self._write_when_free()
         return item
 
-    def flush(self) -> None:
-        """Write the buffered items in one transaction."""
-        if not self.buffer or self.db is None:
-            return
-        items, self.buffer = self.buffer, []
-        now = utcnow()
-        since = getattr(self.crawler.spider, "since", None)
-        posts = [
-            i
-            for i in items
-            if isinstance(i, PostItem) and not (since and i.published_at and i.published_at < since)
-        ]
-        tally: dict[str, Counter[str]] = defaultdict(Counter)
+    async def _idle(self) -> None:
+        """Wait until no batch is being written."""
+        while self.writing is not None:
+            await asyncio.shield(self.writing)
+
+    async def _write_when_free(self, force: bool = False) -> None:
+        """Hand the buffer to the writer once the batch before it is written (so batches
+        commit in order), without waiting for it: the crawl goes on meanwhile."""
+        await self._idle()
+        if self.buffer and (force or len(self.buffer) >= self.batch_size):
+            items, self.buffer = self.buffer, []
+            self.writing = asyncio.ensure_future(self._write(items))
+            if force:
+                await self._idle()
+
+    async def _write(self, items: list[Any]) -> None:
+        batch = Batch(
+            db_path=str(self.db_path),
+            run_id=self.run_id,
+            source_ids=self.source_ids,
+            since=getattr(self.crawler.spider, "since", None),
+            items=items,
+        )
         try:
-            with write_transaction(self.db):
-                self._store_posts(posts, now, tally)
-                states = [i for i in items if isinstance(i, FetchStateItem)]
-                if states:
-                    self.db["fetch_state"].upsert_all(
-                        [
-                            {
-                                "url": s.url,
-                                "source_id": self.source_ids.get(s.source),
-                                "etag": s.etag,
-                                "last_modified": s.last_modified,
-                                "last_status": s.status,
-                                "last_fetched_at": now,
-                            }
-                            for s in states
-                        ],
-                        pk="url",
-                    )
-                remembered = [i for i in items if isinstance(i, CrawlStateItem)]
-                if remembered:
-                    self.db["crawl_state"].upsert_all(
-                        [
-                            {
-                                "key": r.key,
-                                "source_id": self.source_ids.get(r.source),
-                                "value": json.dumps(r.value, ensure_ascii=False, default=str),
-                                "updated_at": now,
-                            }
-                            for r in remembered
-                        ],
-                        pk="key",
-                    )
-                errors = [i for i in items if isinstance(i, CrawlErrorItem)]
-                if errors:
-                    self.db["crawl_errors"].insert_all(
-                        {
-                            "run_id": self.run_id,
-                            "source_id": self.source_ids.get(e.source),
-                            "url": e.url,
-                            "error": e.error,
-                            "message": e.message[:2000],
-                            "occurred_at": now,
-                        }
-                        for e in errors
-                    )
-        except Exception:
-            # Not stored: keep the items for the next flush (the feed's validators were not
+            tally = await self.writer.run(write_batch, batch)
+        except Exception as exc:  # noqa: BLE001 - kept and written with the next batch
+            # Not stored: keep the items for the next batch (the feed's validators were not
             # stored either, so an aborted crawl refetches them next time).
             self.buffer[:0] = items
-            raise
-        for source, counts in tally.items():
-            self.counts[source].update(counts)
-
-    def _store_posts(self, posts: list[PostItem], now: str, tally: dict[str, Counter[str]]) -> None:
-        if not posts:
-            return
-        assert self.db is not None
-        rows: dict[str, dict[str, Any]] = {}
-        for post in posts:
-            pid = post_id(post.source, post.guid or post.url)
-            rows[pid] = {
-                "id": pid,
-                "source_id": self.source_ids[post.source],
-                "url": post.url,
-                "thread_url": post.thread_url,
-                "title": post.title,
-                "text": post.text,
-                "author": post.author,
-                "published_at": post.published_at,
-                "guid": post.guid,
-                "content_hash": content_hash(post.title, post.text),
-                "fetched_at": now,
-                "_source": post.source,
-            }
-        existing = {
-            row["id"]: row
-            for row in self.db.query(
-                "select id, content_hash, published_at, date_estimated, first_seen_at, "
-                "duplicate_of "
-                "from posts where id in (select value from json_each(?))",
-                [json.dumps(list(rows))],
-            )
-        }
-        write: list[dict[str, Any]] = []
-        for pid, row in rows.items():
-            source = row.pop("_source")
-            old = existing.get(pid)
-            if old is None:
-                row["first_seen_at"] = now
-                row["updated_at"] = now
-                row["date_estimated"] = int(row["published_at"] is None)
-                if row["published_at"] is None:
-                    row["published_at"] = now  # first seen: recorded by date_estimated
-                tally[source]["posts_new"] += 1
-                write.append(row)
-            elif old["content_hash"] != row["content_hash"]:
-                row["first_seen_at"] = old["first_seen_at"]
-                row["duplicate_of"] = old["duplicate_of"]
-                if row["published_at"] is None:
-                    row["published_at"] = old["published_at"]
-                    row["date_estimated"] = old["date_estimated"]
-                else:
-                    row["date_estimated"] = 0
-                row["updated_at"] = now
-                tally[source]["posts_updated"] += 1
-                write.append(row)
-            else:
-                tally[source]["posts_unchanged"] += 1
-        if not write:
-            return
-        self.db["posts"].upsert_all(write, pk="id", alter=True)
-        link_duplicates(self.db, write)
+            self.write_error = exc
+            logger.error("could not store %d crawled items (kept for the next batch): %s",
+                         len(items), exc)  # fmt: skip
+        else:
+            self.write_error = None
+            for source, counts in tally.items():
+                self.counts[source].update(counts)
+        finally:
+            self.writing = None
 
     def write_source_stats(self) -> None:
         assert self.db is not None
@@ -293,6 +241,167 @@ class StorePipeline:
                 "(select value from json_each(?))",
                 [utcnow(), json.dumps([r["source_id"] for r in rows if r["status"] != "failed"])],
             )
+
+
+# -- writing a batch (in the writer process, or in the crawl process) --------------------
+
+
+@dataclass
+class Batch:
+    """Items to write in one transaction, and what writing them needs to know."""
+
+    db_path: str
+    run_id: int | None
+    source_ids: dict[str, int]  # source name -> sources.id
+    since: str | None  # posts published before this are not stored (a backfill's --since)
+    items: list[Any]
+
+
+# The writer's connection, per database; opened by its first batch.
+_writer_dbs: dict[str, sqlite_utils.Database] = {}
+
+
+def write_batch(batch: Batch) -> dict[str, Counter[str]]:
+    """Write one batch in one transaction; posts new, updated and unchanged per source."""
+    db = _writer_dbs.get(batch.db_path)
+    if db is None:
+        db = _writer_dbs[batch.db_path] = open_db(batch.db_path)
+    return store_items(db, batch.items, batch.run_id, batch.source_ids, batch.since)
+
+
+def close_writer_db(db_path: str) -> None:
+    db = _writer_dbs.pop(db_path, None)
+    if db is not None:
+        db.close()
+
+
+def store_items(
+    db: sqlite_utils.Database,
+    items: list[Any],
+    run_id: int | None,
+    source_ids: dict[str, int],
+    since: str | None = None,
+) -> dict[str, Counter[str]]:
+    """Posts, fetch validators, crawl state and errors in one transaction."""
+    now = utcnow()
+    posts = [
+        i
+        for i in items
+        if isinstance(i, PostItem) and not (since and i.published_at and i.published_at < since)
+    ]
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    with write_transaction(db):
+        _store_posts(db, posts, now, source_ids, tally)
+        states = [i for i in items if isinstance(i, FetchStateItem)]
+        if states:
+            db["fetch_state"].upsert_all(
+                [
+                    {
+                        "url": s.url,
+                        "source_id": source_ids.get(s.source),
+                        "etag": s.etag,
+                        "last_modified": s.last_modified,
+                        "last_status": s.status,
+                        "last_fetched_at": now,
+                    }
+                    for s in states
+                ],
+                pk="url",
+            )
+        remembered = [i for i in items if isinstance(i, CrawlStateItem)]
+        if remembered:
+            db["crawl_state"].upsert_all(
+                [
+                    {
+                        "key": r.key,
+                        "source_id": source_ids.get(r.source),
+                        "value": json.dumps(r.value, ensure_ascii=False, default=str),
+                        "updated_at": now,
+                    }
+                    for r in remembered
+                ],
+                pk="key",
+            )
+        errors = [i for i in items if isinstance(i, CrawlErrorItem)]
+        if errors:
+            db["crawl_errors"].insert_all(
+                {
+                    "run_id": run_id,
+                    "source_id": source_ids.get(e.source),
+                    "url": e.url,
+                    "error": e.error,
+                    "message": e.message[:2000],
+                    "occurred_at": now,
+                }
+                for e in errors
+            )
+    return tally
+
+
+def _store_posts(
+    db: sqlite_utils.Database,
+    posts: list[PostItem],
+    now: str,
+    source_ids: dict[str, int],
+    tally: dict[str, Counter[str]],
+) -> None:
+    if not posts:
+        return
+    rows: dict[str, dict[str, Any]] = {}
+    for post in posts:
+        pid = post_id(post.source, post.guid or post.url)
+        rows[pid] = {
+            "id": pid,
+            "source_id": source_ids[post.source],
+            "url": post.url,
+            "thread_url": post.thread_url,
+            "title": post.title,
+            "text": post.text,
+            "author": post.author,
+            "published_at": post.published_at,
+            "guid": post.guid,
+            "content_hash": content_hash(post.title, post.text),
+            "fetched_at": now,
+            "_source": post.source,
+        }
+    existing = {
+        row["id"]: row
+        for row in db.query(
+            "select id, content_hash, published_at, date_estimated, first_seen_at, "
+            "duplicate_of "
+            "from posts where id in (select value from json_each(?))",
+            [json.dumps(list(rows))],
+        )
+    }
+    write: list[dict[str, Any]] = []
+    for pid, row in rows.items():
+        source = row.pop("_source")
+        old = existing.get(pid)
+        if old is None:
+            row["first_seen_at"] = now
+            row["updated_at"] = now
+            row["date_estimated"] = int(row["published_at"] is None)
+            if row["published_at"] is None:
+                row["published_at"] = now  # first seen: recorded by date_estimated
+            tally[source]["posts_new"] += 1
+            write.append(row)
+        elif old["content_hash"] != row["content_hash"]:
+            row["first_seen_at"] = old["first_seen_at"]
+            row["duplicate_of"] = old["duplicate_of"]
+            if row["published_at"] is None:
+                row["published_at"] = old["published_at"]
+                row["date_estimated"] = old["date_estimated"]
+            else:
+                row["date_estimated"] = 0
+            row["updated_at"] = now
+            tally[source]["posts_updated"] += 1
+            write.append(row)
+        else:
+            tally[source]["posts_unchanged"] += 1
+    if not write:
+        return
+    db["posts"].upsert_all(write, pk="id", alter=True)
+    link_duplicates(db, write)
 
 
 STAT_KEYS = ("requests", "not_modified", "posts_new", "posts_updated", "posts_unchanged", "errors")

@@ -588,6 +588,35 @@ def parse_topic_page(
     )
 
 
+@dataclass
+class TopicRead:
+    """What :func:`read_topic_page` found on a topic page."""
+
+    page: TopicPage
+    preset: ForumPreset  # the variant the page matched
+    zone: dt.tzinfo | None  # the time zone its footer names, when none was known yet
+
+
+def read_topic_page(
+    html: str,
+    url: str,
+    base: str,
+    presets: tuple[ForumPreset, ...],
+    zone: dt.tzinfo | None,
+    now: dt.datetime,
+    date_order: str | None,
+    truncated: bool,
+) -> TopicRead:
+    """A fetched topic page's posts, in one call a worker process can make: the variant
+    among ``presets``, the time zone (``zone``, else the footer's, else UTC), dates read
+    against ``now`` in ``date_order`` (else the variant's)."""
+    root = Selector(text=html, type="html", base_url=url)
+    preset = choose_preset(root, presets)
+    found = None if zone is not None else page_timezone(root, preset)
+    dates = DateContext(tz=zone or found or dt.UTC, now=now, order=date_order or preset.date_order)
+    return TopicRead(parse_topic_page(root, base, preset, dates, truncated), preset, found)
+
+
 def page_timezone(root: Selector, preset: ForumPreset) -> dt.tzinfo | None:
     """The time zone a page's footer names, if its preset knows where to look."""
     for selector in preset.timezone_hint:
@@ -656,6 +685,7 @@ class ForumSpider(SourceSpider):
 
     name = "forum"
     source_types = ("phpbb", "vbulletin", "xenforo", "forum")
+    uses_workers = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -712,19 +742,26 @@ class ForumSpider(SourceSpider):
 
     def timezone(self, source: Source, root: Selector, preset: ForumPreset) -> dt.tzinfo:
         """The source's time zone: its ``timezone:``, else the first footer that names one."""
-        if source.name in self._zones:
-            return self._zones[source.name]
-        zone_name = source.options.get("timezone")
-        zone = ZoneInfo(zone_name) if zone_name else page_timezone(root, preset)
+        zone = self.known_timezone(source) or page_timezone(root, preset)
         if zone is not None:
             self._zones[source.name] = zone
         return zone or dt.UTC
+
+    def known_timezone(self, source: Source) -> dt.tzinfo | None:
+        """The source's ``timezone:``, or the zone a page footer named; None if neither yet."""
+        if source.name not in self._zones and source.options.get("timezone"):
+            self._zones[source.name] = ZoneInfo(source.options["timezone"])
+        return self._zones.get(source.name)
+
+    @staticmethod
+    def is_html(response: Response) -> bool:
+        return isinstance(response, TextResponse) and b"<" in response.body[:4096]
 
     def page_of(
         self, source: Source, response: Response
     ) -> tuple[Selector, ForumPreset, DateContext, str] | None:
         """The page's selector, preset variant, date context and base URL (None if not HTML)."""
-        if not isinstance(response, TextResponse) or b"<" not in response.body[:4096]:
+        if not self.is_html(response):
             return None
         root = response.selector
         preset = choose_preset(root, self.presets(source))
@@ -787,18 +824,33 @@ class ForumSpider(SourceSpider):
         for url in listing.forum_urls:
             yield self.list_request(source, url, 1)
 
-    def parse_topic(self, response: Response) -> Iterator[Any]:
+    async def parse_topic(self, response: Response) -> AsyncIterator[Any]:
         source = self.source_of(response)
         topic = dict(response.meta["topic"])
         page_url = forum_url(response.url, response.url)
         self._pages_seen.add((topic["url"], page_url))
-        page = self.page_of(source, response)
-        if page is None:
+        if not self.is_html(response):
             yield self.error_item(source, response.url, "not_html", "not an HTML page")
             return
-        root, preset, dates, base = page
         truncated = looks_truncated(response.body)
-        found = parse_topic_page(root, base, preset, dates, truncated)
+        # The page is read in a worker process; the crawl goes on downloading meanwhile.
+        read, error = await self.in_worker(
+            read_topic_page,
+            response.text,
+            response.url,
+            get_base_url(response),
+            self.presets(source),
+            self.known_timezone(source),
+            response_now(response),
+            source.options.get("date_order"),
+            truncated,
+        )
+        if error is not None:
+            yield self.error_item(source, response.url, *error)
+            return
+        if read.zone is not None:
+            self._zones.setdefault(source.name, read.zone)
+        found, preset = read.page, read.preset
         if truncated:
             topic["complete"] = False  # read it again next run
             yield self.error_item(

@@ -83,6 +83,7 @@ class SitemapOptions:
 class SitemapSpider(SourceSpider):
     name = "sitemap"
     source_types = ("sitemap",)
+    uses_workers = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -214,39 +215,35 @@ class SitemapSpider(SourceSpider):
                 dont_filter=True,
             )
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         source = self.source_of(response)
         node = self._nodes[(source.name, response.meta["node"])]
         page_url = canonical_url(response.request.url)
+        lastmod = response.meta["lastmod"]
+        error: tuple[str, str] | None = None
         if not isinstance(response, TextResponse) or b"html" not in (
             response.headers.get("Content-Type") or b"text/html"
         ):
-            yield from self._page_done(
-                source, node, page_url, response.meta["lastmod"], ("not_html", "not an HTML page")
-            )
-            return
-        article = extract_article(response.text, response.url)
-        if article is None:
-            yield from self._page_done(
-                source,
-                node,
-                page_url,
-                response.meta["lastmod"],
-                ("no_main_text", "no article text on the page"),
-            )
-            return
-        since = self.options(source).since
-        if not (since and article.published_at and article.published_at < since):
-            yield PostItem(
-                source=source.name,
-                url=canonical_url(response.url),
-                title=article.title,
-                text=article.text,
-                author=article.author,
-                published_at=article.published_at,
-                guid=page_url,
-            )
-        yield from self._page_done(source, node, page_url, response.meta["lastmod"], None)
+            error = ("not_html", "not an HTML page")
+        else:
+            # trafilatura runs in a worker process; the crawl goes on downloading meanwhile.
+            article, error = await self.in_worker(extract_article, response.text, response.url)
+            if error is None and article is None:
+                error = ("no_main_text", "no article text on the page")
+        if error is None:
+            since = self.options(source).since
+            if not (since and article.published_at and article.published_at < since):
+                yield PostItem(
+                    source=source.name,
+                    url=canonical_url(response.url),
+                    title=article.title,
+                    text=article.text,
+                    author=article.author,
+                    published_at=article.published_at,
+                    guid=page_url,
+                )
+        for item in self._page_done(source, node, page_url, lastmod, error):
+            yield item
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
