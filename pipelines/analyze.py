@@ -971,6 +971,8 @@ def run_analysis(
 )  # fmt: skip
 @click.option("--topics", "n_topics", type=int, default=None,
               help="Number of topics (default: about √(posts/10), 5 to 100).")  # fmt: skip
+@click.option("--processes", type=int, default=None, metavar="N",
+              help="Processes that tokenize and tag posts (default: one per core).")  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
 def analyze_command(
     db_path: Path,
@@ -978,6 +980,7 @@ def analyze_command(
     baseline_weeks: int,
     config_path: Path | None,
     n_topics: int | None,
+    processes: int | None,
     quiet: bool,
 ) -> None:
     """Find languages, topics and emerging or fading trends for the week ending --as-of.
@@ -996,6 +999,8 @@ def analyze_command(
         raise UsageError("--baseline-weeks must be at least 1")
     if n_topics is not None and n_topics < 1:
         raise UsageError("--topics must be at least 1")
+    if processes is not None and processes < 1:
+        raise UsageError("--processes must be at least 1 (1 runs everything in one process)")
     if not db_path.exists():
         raise UsageError(f"{db_path}: no such database; crawl first (trendscout crawl --db ...)")
     config = None
@@ -1009,7 +1014,7 @@ def analyze_command(
             raise UsageError(str(exc)) from None
         except SegmentDataError as exc:
             raise UsageError(f"{config_path}: {exc}") from None
-    options = AnalysisOptions(baseline_weeks=baseline_weeks, n_topics=n_topics)
+    options = AnalysisOptions(baseline_weeks=baseline_weeks, n_topics=n_topics, processes=processes)
     summary = run_analysis(
         config, db_path, as_of=day, options=options, progress=_Silent() if quiet else Progress()
     )

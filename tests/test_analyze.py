@@ -480,6 +480,7 @@ def test_the_command_shows_progress_and_a_summary(
         (["--as-of", "22/11/2026"], "--as-of '22/11/2026' is not a date; write it as YYYY-MM-DD"),
         (["--as-of", "2026-02-30"], "--as-of '2026-02-30' is not a date"),
         (["--baseline-weeks", "0"], "--baseline-weeks must be at least 1"),
+        (["--processes", "0"], "--processes must be at least 1"),
         (["--db", "missing.db"], "missing.db: no such database"),
         (["-c", "missing.yml"], "missing.yml: no such file"),
     ],
