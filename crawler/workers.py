@@ -41,7 +41,7 @@ PRELOAD = (
     "htmldate",
 )
 # A pool whose workers died is started again this many times in one crawl, then given up.
-MAX_RESTARTS = 3
+MAX_RESTARTS = 10
 
 
 class WorkerDied(RuntimeError):
@@ -101,8 +101,7 @@ class WorkerPool:
     """Runs functions in ``processes`` worker processes (0: in the calling process).
 
     With one process, calls run one at a time in the order they were made. A pool whose
-    worker died raises :class:`WorkerDied` for the calls it had and starts afresh on the
-    next call, up to :data:`MAX_RESTARTS` times.
+    worker died starts afresh, up to :data:`MAX_RESTARTS` times in its life.
     """
 
     def __init__(self, processes: int, name: str = "worker") -> None:
@@ -110,6 +109,7 @@ class WorkerPool:
         self.name = name
         self.restarts = 0
         self._executor: ProcessPoolExecutor | None = None
+        self._retrying = asyncio.Lock()
 
     @classmethod
     def for_extraction(cls, settings: BaseSettings) -> WorkerPool:
@@ -135,8 +135,10 @@ class WorkerPool:
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker process; its exception if it raises one.
 
-        Runs in the calling process when the pool has no processes or no asyncio event
-        loop is running (Scrapy's default reactor runs one).
+        A call whose worker process died is made once more in fresh processes (another
+        call may have killed it); :class:`WorkerDied` if it dies again. Runs in the
+        calling process when the pool has no processes or no asyncio event loop is
+        running (Scrapy's default reactor runs one).
         """
         if not self.processes:
             return function(*args)
@@ -144,6 +146,22 @@ class WorkerPool:
             asyncio.get_running_loop()
         except RuntimeError:
             return function(*args)
+        try:
+            return await self._submit(function, *args)
+        except BrokenProcessPool:
+            pass
+        # Again, one call at a time: a call that kills its worker then takes no other along.
+        async with self._retrying:
+            try:
+                return await self._submit(function, *args)
+            except BrokenProcessPool:
+                pass
+        raise WorkerDied(
+            f"a {self.name} worker process ended before it finished, twice "
+            "(killed, out of memory or crashed)"
+        )
+
+    async def _submit(self, function: Callable[..., T], *args: Any) -> T:
         self.start()
         executor = self._executor
         assert executor is not None
@@ -151,10 +169,7 @@ class WorkerPool:
             return await asyncio.wrap_future(executor.submit(function, *args))
         except BrokenProcessPool:
             self._discard(executor)
-            raise WorkerDied(
-                f"a {self.name} worker process ended before it finished "
-                "(killed, out of memory or crashed)"
-            ) from None
+            raise
 
     def _discard(self, executor: ProcessPoolExecutor) -> None:
         if self._executor is not executor:
