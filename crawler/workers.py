@@ -16,15 +16,17 @@ are shut down with their spider, and end on their own when the crawl process die
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
+import struct
 import threading
+import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from scrapy.settings import BaseSettings
@@ -40,12 +42,23 @@ PRELOAD = (
     "trafilatura",
     "htmldate",
 )
-# A pool whose workers died is started again this many times in one crawl, then given up.
+# Dead workers are replaced this many times in a pool's life, then the pool gives up.
 MAX_RESTARTS = 10
+# Calls handed to one worker at a time: the next is waiting when it finishes one.
+IN_FLIGHT = 2
 
 
 class WorkerDied(RuntimeError):
     """A worker process ended while it had work (killed, out of memory or crashed)."""
+
+
+class _Broken(Exception):
+    """A call's worker process ended before it answered (made once more by the pool)."""
+
+
+class _RemoteTraceback(Exception):
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def default_processes() -> int:
@@ -80,11 +93,35 @@ def start_worker_server() -> None:
         forkserver.ensure_running()
 
 
-def _init_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+# -- in the worker process --------------------------------------------------------------
+
+
+def _serve(requests: Any, results: Any) -> None:
+    """A worker: answer each call with (True, result) or (False, exception, traceback)
+    until the crawl process closes its end of the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when to stop
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+    while True:
+        try:
+            request = requests.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            function, args = pickle.loads(request)
+            reply: tuple[Any, ...] = (True, function(*args))
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the caller
+            reply = (False, exc, traceback.format_exc())
+        try:
+            answer = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - an answer that cannot be pickled
+            error = RuntimeError(f"the answer could not be sent back ({exc})")
+            answer = pickle.dumps((False, error, ""), pickle.HIGHEST_PROTOCOL)
+        try:
+            results.send_bytes(answer)
+        except OSError:
+            return  # the crawl process closed the pool
 
 
 def _exit_with(sentinel: int) -> None:
@@ -93,23 +130,134 @@ def _exit_with(sentinel: int) -> None:
     os._exit(0)
 
 
-def _ready() -> bool:
-    return True
+# -- in the crawl process ---------------------------------------------------------------
+
+
+def _frame(payload: bytes) -> bytes:
+    """``payload`` framed as ``multiprocessing.Connection.recv_bytes`` reads it."""
+    if len(payload) > 0x7FFFFFFF:
+        return struct.pack("!iQ", -1, len(payload)) + payload
+    return struct.pack("!i", len(payload)) + payload
+
+
+class _Worker:
+    """One worker process and its two pipes, read and written by the event loop."""
+
+    def __init__(self, pool: WorkerPool, context: Any) -> None:
+        self.pool = pool
+        self.loop = pool.loop
+        requests_r, self.requests = context.Pipe(duplex=False)
+        self.results, results_w = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_serve, args=(requests_r, results_w), name=f"trendscout-{pool.name}"
+        )
+        self.process.daemon = True
+        self.process.start()
+        requests_r.close()  # the worker's ends: its exit must close the last copies
+        results_w.close()
+        self.in_flight: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.inbox = bytearray()
+        self.outbox = bytearray()
+        self.alive = True
+        os.set_blocking(self.requests.fileno(), False)
+        os.set_blocking(self.results.fileno(), False)
+        self.loop.add_reader(self.results.fileno(), self._readable)
+
+    def send(self, payload: bytes, future: asyncio.Future[Any]) -> None:
+        self.in_flight.append(future)
+        self.outbox += _frame(payload)
+        self._writable()
+
+    def _writable(self) -> None:
+        if not self.alive:
+            return
+        try:
+            written = os.write(self.requests.fileno(), self.outbox)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            self.pool._died(self)
+            return
+        del self.outbox[:written]
+        if self.outbox:
+            self.loop.add_writer(self.requests.fileno(), self._writable)
+        else:
+            self.loop.remove_writer(self.requests.fileno())
+
+    def _readable(self) -> None:
+        try:
+            chunk = os.read(self.results.fileno(), 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.pool._died(self)
+            return
+        self.inbox += chunk
+        while True:
+            answer = self._next_answer()
+            if answer is None:
+                break
+            future = self.in_flight.popleft()
+            if future.done():
+                continue
+            if answer[0]:
+                future.set_result(answer[1])
+            else:
+                exc, remote = answer[1], answer[2]
+                if remote:
+                    exc.__cause__ = _RemoteTraceback(remote)
+                future.set_exception(exc)
+        self.pool._dispatch()
+
+    def _next_answer(self) -> tuple[Any, ...] | None:
+        if len(self.inbox) < 4:
+            return None
+        (size,) = struct.unpack_from("!i", self.inbox)
+        start = 4
+        if size == -1:
+            if len(self.inbox) < 12:
+                return None
+            (size,) = struct.unpack_from("!Q", self.inbox, 4)
+            start = 12
+        if len(self.inbox) < start + size:
+            return None
+        payload = bytes(self.inbox[start : start + size])
+        del self.inbox[: start + size]
+        return pickle.loads(payload)  # type: ignore[no-any-return]
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the pipes (the worker ends when it sees the end of its requests)."""
+        if self.alive:
+            self.alive = False
+            self.loop.remove_reader(self.results.fileno())
+            self.loop.remove_writer(self.requests.fileno())
+        self.requests.close()
+        self.results.close()
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
 
 
 class WorkerPool:
     """Runs functions in ``processes`` worker processes (0: in the calling process).
 
-    With one process, calls run one at a time in the order they were made. A pool whose
-    worker died starts afresh, up to :data:`MAX_RESTARTS` times in its life.
+    Calls are pickled to the workers and answered through pipes that the running asyncio
+    event loop reads and writes, so no helper thread competes with Scrapy for the GIL.
+    With one process, calls run one at a time in the order they were made. A dead
+    worker is replaced, up to :data:`MAX_RESTARTS` times in the pool's life.
     """
 
     def __init__(self, processes: int, name: str = "worker") -> None:
         self.processes = max(0, processes)
         self.name = name
         self.restarts = 0
-        self._executor: ProcessPoolExecutor | None = None
-        self._retrying = asyncio.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._workers: list[_Worker] = []
+        self._waiting: collections.deque[tuple[bytes, asyncio.Future[Any]]] = collections.deque()
+        self._retrying: asyncio.Lock | None = None
 
     @classmethod
     def for_extraction(cls, settings: BaseSettings) -> WorkerPool:
@@ -118,27 +266,32 @@ class WorkerPool:
         return cls(processes, name="extraction")
 
     def start(self) -> None:
-        """Start the worker processes now rather than on the first call."""
-        if not self.processes or self._executor is not None:
+        """Start the worker processes now rather than on the first call (needs a running
+        asyncio event loop; without one, calls run in the calling process)."""
+        if not self.processes:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self.loop is not loop:
+            self.close()
+            self.loop, self._retrying = loop, asyncio.Lock()
         if self.restarts > MAX_RESTARTS:
             raise WorkerDied(
-                f"{self.name} worker processes ended {self.restarts} times in this crawl; "
-                "not starting them again"
+                f"{self.name} worker processes ended {self.restarts} times; not starting them again"
             )
-        self._executor = ProcessPoolExecutor(
-            self.processes, mp_context=worker_context(), initializer=_init_worker
-        )
-        for _ in range(self.processes):
-            self._executor.submit(_ready)
+        context = worker_context()
+        while len(self._workers) < self.processes:
+            self._workers.append(_Worker(self, context))
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker process; its exception if it raises one.
 
-        A call whose worker process died is made once more in fresh processes (another
-        call may have killed it); :class:`WorkerDied` if it dies again. Runs in the
-        calling process when the pool has no processes or no asyncio event loop is
-        running (Scrapy's default reactor runs one).
+        A call whose worker process died is made once more, alone with the calls made
+        for the first time (another call may have killed it); :class:`WorkerDied` if it
+        dies again. Runs in the calling process when the pool has no processes or no
+        asyncio event loop is running (Scrapy's default reactor runs one).
         """
         if not self.processes:
             return function(*args)
@@ -146,44 +299,68 @@ class WorkerPool:
             asyncio.get_running_loop()
         except RuntimeError:
             return function(*args)
+        payload = pickle.dumps((function, args), pickle.HIGHEST_PROTOCOL)
         try:
-            return await self._submit(function, *args)
-        except BrokenProcessPool:
+            return await self._call(payload)  # type: ignore[no-any-return]
+        except _Broken:
             pass
-        # Again, one call at a time: a call that kills its worker then takes no other along.
+        assert self._retrying is not None
         async with self._retrying:
             try:
-                return await self._submit(function, *args)
-            except BrokenProcessPool:
+                return await self._call(payload)  # type: ignore[no-any-return]
+            except _Broken:
                 pass
         raise WorkerDied(
             f"a {self.name} worker process ended before it finished, twice "
             "(killed, out of memory or crashed)"
         )
 
-    async def _submit(self, function: Callable[..., T], *args: Any) -> T:
+    async def _call(self, payload: bytes) -> Any:
         self.start()
-        executor = self._executor
-        assert executor is not None
-        try:
-            return await asyncio.wrap_future(executor.submit(function, *args))
-        except BrokenProcessPool:
-            self._discard(executor)
-            raise
+        assert self.loop is not None
+        future = self.loop.create_future()
+        self._waiting.append((payload, future))
+        self._dispatch()
+        return await future
 
-    def _discard(self, executor: ProcessPoolExecutor) -> None:
-        if self._executor is not executor:
-            return  # another call already noticed
-        self._executor = None
+    def _dispatch(self) -> None:
+        """Hand waiting calls to the workers with the fewest calls in hand."""
+        while self._waiting:
+            idle = [w for w in self._workers if w.alive and len(w.in_flight) < IN_FLIGHT]
+            if not idle:
+                return
+            payload, future = self._waiting.popleft()
+            if not future.done():
+                min(idle, key=lambda w: len(w.in_flight)).send(payload, future)
+
+    def _died(self, worker: _Worker) -> None:
+        """A worker's pipe closed: fail its calls, replace it, go on with the rest."""
+        worker.close(timeout=1.0)
+        self._workers.remove(worker)
+        for future in worker.in_flight:
+            if not future.done():
+                future.set_exception(_Broken())
         self.restarts += 1
-        logger.error(
-            "a %s worker process died; %s", self.name,
-            "starting new ones" if self.restarts <= MAX_RESTARTS else "giving up on them",
-        )  # fmt: skip
-        executor.shutdown(wait=False, cancel_futures=True)
+        exit_code = worker.process.exitcode
+        if self.restarts <= MAX_RESTARTS:
+            logger.error("a %s worker process ended (exit code %s); starting another",
+                         self.name, exit_code)  # fmt: skip
+            self.start()
+        else:
+            logger.error("a %s worker process ended (exit code %s); giving up on them",
+                         self.name, exit_code)  # fmt: skip
+            if not self._workers:
+                while self._waiting:
+                    _, future = self._waiting.popleft()
+                    if not future.done():
+                        future.set_exception(_Broken())
+        self._dispatch()
 
     def close(self) -> None:
-        """Stop the workers (waits for what they are running; drops what is queued)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers: each ends once it has answered what it was working on."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close()
+        while self._waiting:
+            _, future = self._waiting.popleft()
+            future.cancel()
