@@ -52,6 +52,10 @@ EXTENSIONS = {
 # Seconds between progress lines on stderr (0: none). `trendscout crawl` sets it.
 TRENDSCOUT_PROGRESS_INTERVAL = 0
 
+# Scrapy's default, named because page readers and the store writer answer on its
+# asyncio event loop (crawler/workers.py).
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
 # Items of one response handled at once. Scrapy starts this many tasks for every
 # response, however few items it has; storing an item rarely waits, so few are plenty.
 CONCURRENT_ITEMS = 8

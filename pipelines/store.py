@@ -14,6 +14,7 @@ buffered item is written before the crawl's statistics are.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -137,12 +138,12 @@ class StorePipeline:
         assert self.db is not None
         try:
             await self._write_when_free(force=True)
-            await self._idle()
             if self.buffer:
                 raise StoreFailed(
                     f"{len(self.buffer)} crawled items could not be stored: {self.write_error}"
                 )
-            await self.writer.run(close_writer_db, str(self.db_path))
+            with contextlib.suppress(Exception):  # all is committed; this only tidies up
+                await self.writer.run(close_writer_db, str(self.db_path))
         finally:
             self.writer.close()
         self.write_source_stats()
@@ -185,7 +186,8 @@ class StorePipeline:
 
     async def _write_when_free(self, force: bool = False) -> None:
         """Hand the buffer to the writer once the batch before it is written (so batches
-        commit in order), without waiting for it: the crawl goes on meanwhile."""
+        commit in order). Only ``force`` (the last batch) waits for it to be written; else
+        the crawl goes on meanwhile."""
         await self._idle()
         if self.buffer and (force or len(self.buffer) >= self.batch_size):
             items, self.buffer = self.buffer, []
