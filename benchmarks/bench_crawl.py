@@ -20,8 +20,9 @@ Two sites, each served from memory by a local server on 127.0.0.1 (LocalServer):
     the ``phpbb`` type (selector preset, dates, quotes and signatures removed).
 
 For each, in the same run: a bare Scrapy spider that only fetches the same pages (no
-parsing, no storage), then ``trendscout crawl`` into a fresh SQLite database (fetch,
-extraction, dedupe, storage), then the same crawl again over the unchanged site.
+parsing, no storage), ``trendscout crawl`` into a fresh SQLite database (fetch,
+extraction, dedupe, storage), the bare spider again (the faster of its two runs
+counts), then the same crawl again over the unchanged site.
 Rates are pages fetched (robots.txt not counted) over Scrapy's own
 ``elapsed_time_seconds`` (process start-up excluded, the final database flush
 included); both use the same settings (no delay, no AutoThrottle, 16 concurrent).
@@ -468,14 +469,16 @@ def run_case(case: str, size: int, profile_dir: Path | None) -> CaseResult:
         else:
             paths, board_url = serve_board(server, tmp, size)
             source = {"name": "forum", "type": "phpbb", "url": server.url(board_url)}
-        bare = run_bare(server, tmp, paths)
+        before = run_bare(server, tmp, paths)
         config = tmp / "sources.yml"
         config.write_text(yaml.safe_dump({"sources": [source], "settings": SETTINGS}), "utf-8")
         db = tmp / "bench.db"
         profile = profile_dir / f"{case}.prof" if profile_dir else None
         first = run_trendscout(server, config, db, profile)
+        after = run_bare(server, tmp, paths)
         second = run_trendscout(server, config, db, None)
-    return CaseResult(case, bare, first, second)
+    # The bare spider runs before and after the first crawl; the faster run counts.
+    return CaseResult(case, max(before, after, key=lambda run: run.rate), first, second)
 
 
 def describe_sizes(case: str, size: int) -> str:
@@ -486,8 +489,8 @@ def describe_sizes(case: str, size: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=600, help="blog pages (sitemap case)")
-    parser.add_argument("--topics", type=int, default=300, help="forum topics (phpbb case)")
+    parser.add_argument("--pages", type=int, default=1000, help="blog pages (sitemap case)")
+    parser.add_argument("--topics", type=int, default=500, help="forum topics (phpbb case)")
     parser.add_argument("--only", choices=["sitemap", "phpbb"], help="run one case only")
     parser.add_argument("--repeat", type=int, default=1, help="run each case this many times")
     parser.add_argument(

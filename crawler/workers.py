@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -140,21 +141,30 @@ def _frame(payload: bytes) -> bytes:
     return struct.pack("!i", len(payload)) + payload
 
 
+def _spawn(context: Any, name: str) -> tuple[Any, Any, Any]:
+    """Start one worker process; its process and the crawl process's ends of its pipes.
+
+    Blocks until the fork server has forked it (and, the first time, imported
+    :data:`PRELOAD`), so the pool calls it off the event loop."""
+    requests_r, requests_w = context.Pipe(duplex=False)
+    results_r, results_w = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_serve, args=(requests_r, results_w), name=f"trendscout-{name}", daemon=True
+    )
+    process.start()
+    requests_r.close()  # the worker's ends: its exit must close the last copies
+    results_w.close()
+    return process, requests_w, results_r
+
+
 class _Worker:
     """One worker process and its two pipes, read and written by the event loop."""
 
-    def __init__(self, pool: WorkerPool, context: Any) -> None:
+    def __init__(self, pool: WorkerPool, process: Any, requests: Any, results: Any) -> None:
+        assert pool.loop is not None
         self.pool = pool
         self.loop = pool.loop
-        requests_r, self.requests = context.Pipe(duplex=False)
-        self.results, results_w = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=_serve, args=(requests_r, results_w), name=f"trendscout-{pool.name}"
-        )
-        self.process.daemon = True
-        self.process.start()
-        requests_r.close()  # the worker's ends: its exit must close the last copies
-        results_w.close()
+        self.process, self.requests, self.results = process, requests, results
         self.in_flight: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.inbox = bytearray()
         self.outbox = bytearray()
@@ -258,6 +268,8 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._waiting: collections.deque[tuple[bytes, asyncio.Future[Any]]] = collections.deque()
         self._retrying: asyncio.Lock | None = None
+        self._starting = 0  # processes being started
+        self._generation = 0  # closing the pool starts a new one
 
     @classmethod
     def for_extraction(cls, settings: BaseSettings) -> WorkerPool:
@@ -267,7 +279,8 @@ class WorkerPool:
 
     def start(self) -> None:
         """Start the worker processes now rather than on the first call (needs a running
-        asyncio event loop; without one, calls run in the calling process)."""
+        asyncio event loop; without one, calls run in the calling process). Returns at
+        once: processes are started off the loop, and calls wait for them."""
         if not self.processes:
             return
         try:
@@ -282,8 +295,34 @@ class WorkerPool:
                 f"{self.name} worker processes ended {self.restarts} times; not starting them again"
             )
         context = worker_context()
-        while len(self._workers) < self.processes:
-            self._workers.append(_Worker(self, context))
+        while len(self._workers) + self._starting < self.processes:
+            self._starting += 1
+            started = loop.run_in_executor(None, _spawn, context, self.name)
+            started.add_done_callback(functools.partial(self._started, self._generation))
+
+    def _started(self, generation: int, started: asyncio.Future[tuple[Any, Any, Any]]) -> None:
+        if generation != self._generation:  # the pool was closed meanwhile
+            if not started.cancelled() and started.exception() is None:
+                process, requests, results = started.result()
+                _Worker(self, process, requests, results).close()
+            return
+        self._starting -= 1
+        exc = None if started.cancelled() else started.exception()
+        if exc is not None or started.cancelled():
+            logger.error("could not start a %s worker process: %s", self.name, exc)
+            if not self._workers and not self._starting:
+                self._fail_waiting(
+                    WorkerDied(f"could not start {self.name} worker processes: {exc}")
+                )
+            return
+        self._workers.append(_Worker(self, *started.result()))
+        self._dispatch()
+
+    def _fail_waiting(self, exc: BaseException) -> None:
+        while self._waiting:
+            _, future = self._waiting.popleft()
+            if not future.done():
+                future.set_exception(exc)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker process; its exception if it raises one.
@@ -349,15 +388,14 @@ class WorkerPool:
         else:
             logger.error("a %s worker process ended (exit code %s); giving up on them",
                          self.name, exit_code)  # fmt: skip
-            if not self._workers:
-                while self._waiting:
-                    _, future = self._waiting.popleft()
-                    if not future.done():
-                        future.set_exception(_Broken())
+            if not self._workers and not self._starting:
+                self._fail_waiting(_Broken())
         self._dispatch()
 
     def close(self) -> None:
         """Stop the workers: each ends once it has answered what it was working on."""
+        self._generation += 1
+        self._starting = 0
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.close()

@@ -41,12 +41,16 @@ _ADD = _rng.integers(0, 2**63, PERMUTATIONS, dtype=np.uint64)
 
 def shingles(text: str, size: int = 3) -> set[str]:
     """Overlapping word 3-grams; CJK characters count as words (they have no spaces)."""
-    tokens: list[str] = []
-    for word in _WORD.findall(text.casefold()):
-        if _CJK.search(word):
-            tokens.extend(word)
-        else:
-            tokens.append(word)
+    words = _WORD.findall(text.casefold())
+    if _CJK.search(text):
+        tokens: list[str] = []
+        for word in words:
+            if _CJK.search(word):
+                tokens.extend(word)
+            else:
+                tokens.append(word)
+    else:
+        tokens = words
     return {" ".join(tokens[i : i + size]) for i in range(max(0, len(tokens) - size + 1))}
 
 

@@ -103,6 +103,7 @@ class StorePipeline:
         self.writer = WorkerPool(1 if writer_process else 0, name="store")
         self.writing: asyncio.Future[None] | None = None  # the batch being written
         self.write_error: BaseException | None = None  # why the last write failed
+        self.batches_written = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -142,8 +143,9 @@ class StorePipeline:
                 raise StoreFailed(
                     f"{len(self.buffer)} crawled items could not be stored: {self.write_error}"
                 )
-            with contextlib.suppress(Exception):  # all is committed; this only tidies up
-                await self.writer.run(close_writer_db, str(self.db_path))
+            if self.batches_written:
+                with contextlib.suppress(Exception):  # all is committed; this only tidies up
+                    await self.writer.run(close_writer_db, str(self.db_path))
         finally:
             self.writer.close()
         self.write_source_stats()
@@ -214,6 +216,7 @@ class StorePipeline:
                          len(items), exc)  # fmt: skip
         else:
             self.write_error = None
+            self.batches_written += 1
             for source, counts in tally.items():
                 self.counts[source].update(counts)
         finally:
