@@ -30,7 +30,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler.items import CrawlErrorItem, FetchStateItem
-from crawler.workers import WorkerDied, WorkerPool
+from crawler.workers import WorkerDied, WorkerPool, WorkerTimeout
 from pipelines.config import Source, load_config
 
 
@@ -114,10 +114,13 @@ class SourceSpider(scrapy.Spider):
         self, function: Callable[..., Any], *args: Any
     ) -> tuple[Any, tuple[str, str] | None]:
         """``function(*args)`` through the spider's worker processes, and no error; or
-        None and an error (kind, message) when it raised (``extraction_failed``) or its
-        worker process died (``worker_died``). Either way the crawl goes on."""
+        None and an error (kind, message) when it raised (``extraction_failed``), took
+        too long (``extraction_timeout``) or its worker process died (``worker_died``).
+        Either way the crawl goes on."""
         try:
             return await self.workers.run(function, *args), None
+        except WorkerTimeout as exc:
+            return None, ("extraction_timeout", str(exc))
         except WorkerDied as exc:
             return None, ("worker_died", str(exc))
         except Exception as exc:  # noqa: BLE001 - one unreadable page must not stop a crawl

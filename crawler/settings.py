@@ -73,5 +73,8 @@ TRENDSCOUT_BATCH_SIZE = 200
 # Worker processes that read pages (trafilatura, forum presets) beside Scrapy's event
 # loop, per spider; 0 reads them in the crawl process. See crawler/workers.py.
 TRENDSCOUT_EXTRACT_PROCESSES = min(2, os.cpu_count() or 1)
+# Seconds one page may take there; a slower one is recorded as extraction_timeout and its
+# worker replaced (0: no limit; the limit needs worker processes).
+TRENDSCOUT_EXTRACT_TIMEOUT = 120
 # Batches are deduplicated and written by a writer process (False: in the crawl process).
 TRENDSCOUT_STORE_PROCESS = True

@@ -53,6 +53,10 @@ class WorkerDied(RuntimeError):
     """A worker process ended while it had work (killed, out of memory or crashed)."""
 
 
+class WorkerTimeout(WorkerDied):
+    """A call took longer than the pool's timeout; its worker process was stopped."""
+
+
 class _Broken(Exception):
     """A call's worker process ended before it answered (made once more by the pool)."""
 
@@ -206,22 +210,27 @@ class _Worker:
             return
         self.inbox += chunk
         while True:
-            answer = self._next_answer()
-            if answer is None:
+            payload = self._next_answer()
+            if payload is None:
                 break
             future = self.in_flight.popleft()
             if future.done():
                 continue
+            try:
+                answer = pickle.loads(payload)
+            except Exception as exc:  # noqa: BLE001 - e.g. an exception type that cannot be rebuilt
+                future.set_exception(RuntimeError(f"the worker's answer could not be read ({exc})"))
+                continue
             if answer[0]:
                 future.set_result(answer[1])
             else:
-                exc, remote = answer[1], answer[2]
+                error, remote = answer[1], answer[2]
                 if remote:
-                    exc.__cause__ = _RemoteTraceback(remote)
-                future.set_exception(exc)
+                    error.__cause__ = _RemoteTraceback(remote)
+                future.set_exception(error)
         self.pool._dispatch()
 
-    def _next_answer(self) -> tuple[Any, ...] | None:
+    def _next_answer(self) -> bytes | None:
         if len(self.inbox) < 4:
             return None
         (size,) = struct.unpack_from("!i", self.inbox)
@@ -235,7 +244,7 @@ class _Worker:
             return None
         payload = bytes(self.inbox[start : start + size])
         del self.inbox[: start + size]
-        return pickle.loads(payload)  # type: ignore[no-any-return]
+        return payload
 
     def close(self, timeout: float = 5.0) -> None:
         """Close the pipes (the worker ends when it sees the end of its requests)."""
@@ -260,9 +269,10 @@ class WorkerPool:
     worker is replaced, up to :data:`MAX_RESTARTS` times in the pool's life.
     """
 
-    def __init__(self, processes: int, name: str = "worker") -> None:
+    def __init__(self, processes: int, name: str = "worker", timeout: float | None = None) -> None:
         self.processes = max(0, processes)
         self.name = name
+        self.timeout = timeout or None  # seconds a call may take in a worker process
         self.restarts = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[_Worker] = []
@@ -273,9 +283,11 @@ class WorkerPool:
 
     @classmethod
     def for_extraction(cls, settings: BaseSettings) -> WorkerPool:
-        """The page readers of one spider, sized by ``TRENDSCOUT_EXTRACT_PROCESSES``."""
+        """The page readers of one spider, sized by ``TRENDSCOUT_EXTRACT_PROCESSES``; a page
+        may take ``TRENDSCOUT_EXTRACT_TIMEOUT`` seconds (0: no limit)."""
         processes = processes_setting(settings, "TRENDSCOUT_EXTRACT_PROCESSES", default_processes())
-        return cls(processes, name="extraction")
+        timeout = settings.getfloat("TRENDSCOUT_EXTRACT_TIMEOUT", 0)
+        return cls(processes, name="extraction", timeout=timeout)
 
     def start(self) -> None:
         """Start the worker processes now rather than on the first call (needs a running
@@ -329,8 +341,10 @@ class WorkerPool:
 
         A call whose worker process died is made once more, alone with the calls made
         for the first time (another call may have killed it); :class:`WorkerDied` if it
-        dies again. Runs in the calling process when the pool has no processes or no
-        asyncio event loop is running (Scrapy's default reactor runs one).
+        dies again. A call that takes longer than ``timeout`` seconds (from the moment it
+        was made) stops its worker and raises :class:`WorkerTimeout`. Runs in the calling
+        process when the pool has no processes or no asyncio event loop is running
+        (Scrapy's default reactor runs one).
         """
         if not self.processes:
             return function(*args)
@@ -360,7 +374,18 @@ class WorkerPool:
         future = self.loop.create_future()
         self._waiting.append((payload, future))
         self._dispatch()
-        return await future
+        if self.timeout is None:
+            return await future
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
+        except TimeoutError:
+            future.cancel()
+            for worker in self._workers:
+                if future in worker.in_flight:
+                    worker.process.kill()  # its pipe closes: the pool replaces it
+            raise WorkerTimeout(
+                f"a {self.name} worker took longer than {self.timeout:g} s and was stopped"
+            ) from None
 
     def _dispatch(self) -> None:
         """Hand waiting calls to the workers with the fewest calls in hand."""

@@ -17,7 +17,13 @@ from scrapy.settings import Settings
 
 from crawler.extract import extract_article
 from crawler.spiders.forum import read_topic_page, source_presets
-from crawler.workers import MAX_RESTARTS, WorkerDied, WorkerPool, default_processes
+from crawler.workers import (
+    MAX_RESTARTS,
+    WorkerDied,
+    WorkerPool,
+    WorkerTimeout,
+    default_processes,
+)
 from tests import worker_faults
 from tests.conftest import FIXTURES, REPO
 from tests.test_spiders_forum import make_boards
@@ -91,6 +97,28 @@ def test_an_exception_in_a_worker_comes_back_as_it_was_raised() -> None:
         pool.close()
 
 
+def test_an_answer_that_cannot_be_read_back_is_an_error_not_a_hang() -> None:
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(RuntimeError, match="answer could not be read"):
+            run(pool, worker_faults.raise_unreadable)
+        assert run(pool, worker_faults.pid) != os.getpid()
+    finally:
+        pool.close()
+
+
+def test_a_call_that_takes_too_long_stops_its_worker_and_raises_worker_timeout() -> None:
+    pool = WorkerPool(1, timeout=0.5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(WorkerTimeout, match="longer than 0.5 s"):
+            run(pool, worker_faults.sleep, 60)
+        assert time.monotonic() - started < 20
+        assert run(pool, worker_faults.pid) != os.getpid()  # a new worker answers
+    finally:
+        pool.close()
+
+
 def test_a_call_whose_worker_dies_twice_raises_worker_died_and_the_pool_starts_again() -> None:
     pool = WorkerPool(1, name="extraction")
     try:
@@ -133,6 +161,9 @@ def test_pool_size_comes_from_the_setting_and_zero_is_allowed() -> None:
     settings = Settings({"TRENDSCOUT_EXTRACT_PROCESSES": "3"})
     assert WorkerPool.for_extraction(settings).processes == 3
     assert 1 <= default_processes() <= 2
+    assert WorkerPool.for_extraction(Settings()).timeout is None
+    settings = Settings({"TRENDSCOUT_EXTRACT_TIMEOUT": 30})
+    assert WorkerPool.for_extraction(settings).timeout == 30
 
 
 ORPHAN_SCRIPT = """

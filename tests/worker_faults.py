@@ -7,6 +7,7 @@ their own (a test file would drag pytest into every worker).
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from crawler.extract import Article, extract_article
@@ -30,5 +31,21 @@ def fail(message: str) -> None:
     raise ValueError(message)
 
 
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 def die() -> None:
     os._exit(3)
+
+
+class Unreadable(Exception):
+    """An exception that pickles but cannot be rebuilt (its constructor needs two args)."""
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(first)
+        self.second = second
+
+
+def raise_unreadable() -> None:
+    raise Unreadable("a", "b")
