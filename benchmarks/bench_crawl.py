@@ -458,7 +458,9 @@ class CaseResult:
         return self.first.rate / self.bare.rate
 
 
-def run_case(case: str, size: int, profile_dir: Path | None) -> CaseResult:
+def run_case(
+    case: str, size: int, profile_dir: Path | None, extra: dict[str, object] | None = None
+) -> CaseResult:
     import yaml
 
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-crawl-{case}-"))
@@ -471,7 +473,8 @@ def run_case(case: str, size: int, profile_dir: Path | None) -> CaseResult:
             source = {"name": "forum", "type": "phpbb", "url": server.url(board_url)}
         before = run_bare(server, tmp, paths)
         config = tmp / "sources.yml"
-        config.write_text(yaml.safe_dump({"sources": [source], "settings": SETTINGS}), "utf-8")
+        settings = {**SETTINGS, **(extra or {})}
+        config.write_text(yaml.safe_dump({"sources": [source], "settings": settings}), "utf-8")
         db = tmp / "bench.db"
         profile = profile_dir / f"{case}.prof" if profile_dir else None
         first = run_trendscout(server, config, db, profile)
@@ -496,7 +499,21 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, help="write cProfile data of each first crawl into this folder"
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting for the trendscout crawls only (YAML value), e.g. "
+        "TRENDSCOUT_EXTRACT_PROCESSES=0",
+    )
     args = parser.parse_args()
+    import yaml
+
+    extra = {}
+    for pair in args.setting:
+        name, _, value = pair.partition("=")
+        extra[name] = yaml.safe_load(value)
     cases = [args.only] if args.only else ["sitemap", "phpbb"]
     sizes = {"sitemap": args.pages, "phpbb": args.topics}
     if args.profile:
@@ -504,11 +521,13 @@ def main() -> None:
     for case in cases:
         print(describe_sizes(case, sizes[case]))
     print(f"settings: {json.dumps({k: v for k, v in SETTINGS.items() if k != 'LOG_LEVEL'})}")
+    if extra:
+        print(f"trendscout only: {json.dumps(extra)}")
 
     results = []
     for _ in range(args.repeat):
         for case in cases:
-            results.append(run_case(case, sizes[case], args.profile))
+            results.append(run_case(case, sizes[case], args.profile, extra))
 
     print(
         f"\n{'case':8} {'pages':>6} {'bare p/s':>9} {'trendscout p/s':>15} {'ratio':>6}"

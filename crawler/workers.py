@@ -105,8 +105,6 @@ def _serve(requests: Any, results: Any) -> None:
     """A worker: answer each call with (True, result) or (False, exception, traceback)
     until the crawl process closes its end of the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when to stop
-    if os.environ.get("TS_NICE"):
-        os.nice(int(os.environ["TS_NICE"]))
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()

@@ -72,6 +72,11 @@ def sync_sources(db: sqlite_utils.Database, sources: list[Source]) -> dict[str, 
     return {row["name"]: row["id"] for row in db["sources"].rows}
 
 
+# While a batch is written, items wait in the buffer; past this many batches' worth the
+# pipeline waits for the writer (Scrapy then slows the crawl down).
+BACKLOG_BATCHES = 10
+
+
 class StoreFailed(RuntimeError):
     """Items that could not be written to the database at the end of a crawl."""
 
@@ -138,7 +143,10 @@ class StorePipeline:
     async def close_spider(self) -> None:
         assert self.db is not None
         try:
-            await self._write_when_free(force=True)
+            await self._idle()
+            if self.buffer:
+                self._start_write()
+                await self._idle()
             if self.buffer:
                 raise StoreFailed(
                     f"{len(self.buffer)} crawled items could not be stored: {self.write_error}"
@@ -178,7 +186,12 @@ class StorePipeline:
             elif isinstance(item, PostItem) and stats is not None:
                 stats.inc_value("trendscout/posts")
             if len(self.buffer) >= self.batch_size:
-                await self._write_when_free()
+                if self.writing is None:
+                    self._start_write()
+                elif len(self.buffer) >= self.batch_size * BACKLOG_BATCHES:
+                    await self._idle()  # the writer is far behind: wait for it
+                    if self.writing is None and len(self.buffer) >= self.batch_size:
+                        self._start_write()
         return item
 
     async def _idle(self) -> None:
@@ -186,16 +199,11 @@ class StorePipeline:
         while self.writing is not None:
             await asyncio.shield(self.writing)
 
-    async def _write_when_free(self, force: bool = False) -> None:
-        """Hand the buffer to the writer once the batch before it is written (so batches
-        commit in order). Only ``force`` (the last batch) waits for it to be written; else
-        the crawl goes on meanwhile."""
-        await self._idle()
-        if self.buffer and (force or len(self.buffer) >= self.batch_size):
-            items, self.buffer = self.buffer, []
-            self.writing = asyncio.ensure_future(self._write(items))
-            if force:
-                await self._idle()
+    def _start_write(self) -> None:
+        """Hand the whole buffer to the writer as one batch; the crawl goes on meanwhile.
+        One batch is written at a time, so batches commit in the order items came."""
+        items, self.buffer = self.buffer, []
+        self.writing = asyncio.ensure_future(self._write(items))
 
     async def _write(self, items: list[Any]) -> None:
         batch = Batch(
@@ -221,6 +229,8 @@ class StorePipeline:
                 self.counts[source].update(counts)
         finally:
             self.writing = None
+        if self.write_error is None and len(self.buffer) >= self.batch_size:
+            self._start_write()  # what came in meanwhile: a larger batch when the writer lags
 
     def write_source_stats(self) -> None:
         assert self.db is not None

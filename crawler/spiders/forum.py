@@ -872,6 +872,14 @@ class ForumSpider(SourceSpider):
         title = topic.get("title") or found.title
         since = self.since_for(source)
         opening = topic["page"] == 1  # page 1 starts with the opening post
+        state = None
+        next_url = found.next_url
+        if next_url and (topic["url"], next_url) not in self._pages_seen:
+            # Asked for before this page's posts: it downloads while they are stored.
+            yield self.topic_request(source, next_url, {**topic, "page": topic["page"] + 1})
+        elif topic["complete"]:
+            value = {"marker": topic["marker"], "last_page": page_url, "pages": topic["page"]}
+            state = CrawlStateItem(source.name, topic_key(source, topic["url"]), value)
         for index, post in enumerate(found.posts):
             if since and post.published_at and post.published_at < since:
                 continue
@@ -887,13 +895,8 @@ class ForumSpider(SourceSpider):
                 guid=post.url,
                 thread_url=topic["url"],
             )
-        next_url = found.next_url
-        if next_url and (topic["url"], next_url) not in self._pages_seen:
-            topic["page"] += 1
-            yield self.topic_request(source, next_url, topic)
-        elif topic["complete"]:
-            value = {"marker": topic["marker"], "last_page": page_url, "pages": topic["page"]}
-            yield CrawlStateItem(source.name, topic_key(source, topic["url"]), value)
+        if state is not None:
+            yield state  # after the posts: stored with them or later, never before
 
     def errback(self, failure: Failure) -> Iterable[Any]:
         """A topic resumed at its remembered last page that failed is read from page 1."""
