@@ -68,7 +68,7 @@ ITEM_PIPELINES = {
 # (spider arguments -a db=... -a config=... override these).
 TRENDSCOUT_DB = "trendscout.db"
 TRENDSCOUT_CONFIG = "sources.yml"
-# Posts are written in batches of this many (one transaction each).
+# Posts are written in batches of at least this many (one transaction each).
 TRENDSCOUT_BATCH_SIZE = 200
 # Worker processes that read pages (trafilatura, forum presets) beside Scrapy's event
 # loop, per spider; 0 reads them in the crawl process. See crawler/workers.py.

@@ -1,16 +1,19 @@
 """CPU-heavy crawl work in worker processes, beside Scrapy's event loop.
 
 Scrapy downloads on one core. Reading pages (trafilatura on blog articles, selector
-presets on forum topics) and deduplicating and storing posts are CPU work that can run
-beside it: a :class:`WorkerPool` runs such functions in worker processes and hands
-their results back to ``async`` callbacks and pipelines.
+presets on forum topics) and deduplicating and storing posts (the writer of
+``pipelines.store``) are CPU work that can run beside it: a :class:`WorkerPool` runs
+such functions in worker processes and hands their results back to ``async``
+callbacks and pipelines. Calls and answers are pickled through pipes that the asyncio
+event loop reads and writes itself, so no helper thread competes with Scrapy for the GIL.
 
 ``TRENDSCOUT_EXTRACT_PROCESSES`` sets how many processes read pages (default
 :func:`default_processes`); 0 reads them in the crawl process, which is simpler to
-debug. Workers are forked from multiprocessing's fork server, which imports the
-extraction code once (:data:`PRELOAD`), so a worker starts in milliseconds and never
-inherits the crawler's threads. They ignore Ctrl-C (the crawl decides when to stop),
-are shut down with their spider, and end on their own when the crawl process dies.
+debug. ``TRENDSCOUT_EXTRACT_TIMEOUT`` bounds the seconds one page may take. Workers are
+forked from multiprocessing's fork server, which imports the extraction code once
+(:data:`PRELOAD`), so a worker starts in milliseconds and never inherits the crawler's
+threads. They ignore Ctrl-C (the crawl decides when to stop), are shut down with their
+spider, and end on their own when the crawl process dies.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ re-fetches whatever was not committed.
 
 Batches are written by a writer process (``TRENDSCOUT_STORE_PROCESS``, on by default),
 one at a time and in order, while the crawl goes on: hashing, near-duplicate search
-and SQLite then use another core than Scrapy's event loop. At the end of a crawl every
-buffered item is written before the crawl's statistics are.
+and SQLite then use another core than Scrapy's event loop. A batch is at least
+``TRENDSCOUT_BATCH_SIZE`` items, and whatever came in while the one before it was
+written. At the end of a crawl every buffered item is written before the crawl's
+statistics are.
 """
 
 from __future__ import annotations
