@@ -76,7 +76,7 @@ def sync_sources(db: sqlite_utils.Database, sources: list[Source]) -> dict[str, 
 
 # While a batch is written, items wait in the buffer; past this many batches' worth the
 # pipeline waits for the writer (Scrapy then slows the crawl down).
-BACKLOG_BATCHES = 3
+BACKLOG_BATCHES = 10
 
 
 class StoreFailed(RuntimeError):
