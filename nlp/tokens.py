@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Token
 
-__all__ = ["Tokenizer", "cache_dir", "find_phrases", "merge_phrases", "stop_words"]
+__all__ = ["Tokenizer", "cache_dir", "find_phrases", "merge_phrases", "phrase_merger", "stop_words"]
 
 # Languages whose stop list in nlp/data/stopwords/ replaces spaCy's instead of adding to it.
 # spaCy's Vietnamese list also removes content words (chơi "play", thích "like", ...).
@@ -484,18 +484,33 @@ def _merge_units(
 def merge_phrases(tokens: Sequence[str], phrases: set[tuple[str, ...]]) -> list[str]:
     """Join runs of tokens that form a phrase into one token (longest match, left to right):
     ``["new", "battle", "pass"]`` with ``{("battle", "pass")}`` → ``["new", "battle pass"]``."""
-    if not phrases:
-        return list(tokens)
-    longest = max(len(p) for p in phrases)
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for size in range(min(longest, len(tokens) - i), 1, -1):
-            if tuple(tokens[i : i + size]) in phrases:
-                out.append(" ".join(tokens[i : i + size]))
-                i += size
-                break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
+    return phrase_merger(phrases)(list(tokens))
+
+
+def phrase_merger(phrases: set[tuple[str, ...]]) -> Callable[[list[str]], list[str]]:
+    """:func:`merge_phrases` for one phrase set, to call once per post: the phrase lengths
+    and first words are worked out once instead of on every call."""
+    lengths = sorted({len(p) for p in phrases if len(p) > 1}, reverse=True)
+    starts = {p[0] for p in phrases}
+
+    def merge(tokens: list[str]) -> list[str]:
+        if not lengths:
+            return tokens
+        out: list[str] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            if tokens[i] in starts:
+                for size in lengths:
+                    if i + size <= n and tuple(tokens[i : i + size]) in phrases:
+                        out.append(" ".join(tokens[i : i + size]))
+                        i += size
+                        break
+                else:
+                    out.append(tokens[i])
+                    i += 1
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    return merge

@@ -418,7 +418,7 @@ def _window_filter(db: sqlite_utils.Database) -> str:
 
 def load_window(ctx: AnalysisContext) -> dict[str, Any]:
     """Read the window's posts into a term matrix, entity mentions, authors and weeks."""
-    from nlp.tokens import find_phrases
+    from nlp.tokens import find_phrases, phrase_merger
 
     db = ctx.db
     start, end = ctx.windows.bounds()
@@ -472,7 +472,7 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
                 report(n, total)
             yield tokens
 
-    merge = _phrase_merger(phrases)
+    merge = phrase_merger(phrases)
 
     def analyzer(tokens: str) -> list[str]:
         words = merge([t for t in tokens.split(TOKEN_SEPARATOR) if t])
@@ -516,33 +516,6 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
         "terms": len(terms),
         "keyphrases": len(phrases),
     }
-
-
-def _phrase_merger(phrases: set[tuple[str, ...]]) -> Callable[[list[str]], list[str]]:
-    """A fast ``nlp.tokens.merge_phrases`` for one phrase set, called once per post: the
-    phrase lengths are worked out once instead of on every call."""
-    lengths = sorted({len(p) for p in phrases if len(p) > 1}, reverse=True)
-    starts = {p[0] for p in phrases}
-
-    def merge(tokens: list[str]) -> list[str]:
-        if not lengths:
-            return tokens
-        out: list[str] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            if tokens[i] in starts:
-                for size in lengths:
-                    if i + size <= n and tuple(tokens[i : i + size]) in phrases:
-                        out.append(" ".join(tokens[i : i + size]))
-                        i += size
-                        break
-                else:
-                    out.append(tokens[i])
-                    i += 1
-            else:
-                out.append(tokens[i])
-                i += 1
-        return out
 
     return merge
 
