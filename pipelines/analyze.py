@@ -44,7 +44,8 @@ from nlp.trends import (
 )
 from pipelines.audience import audience
 from pipelines.config import Config, ConfigError, Watch, load_config
-from pipelines.db import DEFAULT_DB, open_db, utcnow, write_transaction
+from pipelines.db import open_db, utcnow, write_transaction
+from pipelines.options import config_option, db_option
 from pipelines.parallel import default_processes, fork_pool, split
 
 __all__ = [
@@ -929,19 +930,15 @@ def run_analysis(
 
 
 @click.command("analyze")
-@click.option(
-    "--db", "db_path", default=DEFAULT_DB, show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path), help="The SQLite database to use.",
-)  # fmt: skip
+@db_option()
 @click.option("--as-of", "as_of", metavar="DATE",
               help="Last day of the recent week (YYYY-MM-DD); default: today (UTC).")  # fmt: skip
 @click.option("--baseline-weeks", default=8, show_default=True, type=int,
               help="Weeks before the recent week to compare it with.")  # fmt: skip
-@click.option(
-    "-c", "--config", "config_path", default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
+@config_option(
+    default=None,
     help="sources.yml for the watch list and language hints (default: ./sources.yml if present).",
-)  # fmt: skip
+)
 @click.option("--topics", "n_topics", type=int, default=None,
               help="Number of topics (default: about √(posts/10), 5 to 100).")  # fmt: skip
 @click.option("--processes", type=int, default=None, metavar="N",

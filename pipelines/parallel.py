@@ -42,12 +42,8 @@ def _run(arguments: tuple[Any, ...]) -> Any:
 class _Pool:
     """``map(arguments)`` over worker processes, or in this process when there are none."""
 
-    def __init__(self, task: Callable[..., Any], pool: Any | None) -> None:
-        self._task, self._pool = task, pool
-
-    @property
-    def processes(self) -> int:
-        return self._pool._processes if self._pool is not None else 1  # noqa: SLF001
+    def __init__(self, task: Callable[..., Any], pool: Any | None, processes: int = 1) -> None:
+        self._task, self._pool, self.processes = task, pool, processes
 
     def map(self, arguments: Sequence[tuple[Any, ...]]) -> list[Any]:
         if self._pool is None or len(arguments) < 2:
@@ -66,7 +62,7 @@ def fork_pool(task: Callable[..., Any], processes: int) -> Iterator[_Pool]:
     _TASK = task
     pool = multiprocessing.get_context("fork").Pool(processes)
     try:
-        yield _Pool(task, pool)
+        yield _Pool(task, pool, processes)
         pool.close()
     except BaseException:
         pool.terminate()

@@ -30,7 +30,8 @@ from typing import Any
 
 import click
 
-from pipelines.db import DEFAULT_DB, open_db
+from pipelines.db import open_db
+from pipelines.options import db_option
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "datasette_config"
 METADATA = CONFIG_DIR / "metadata.yml"
@@ -217,14 +218,7 @@ def _forward_sigterm(process: subprocess.Popen, stopping: list[int]) -> Any:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default=DEFAULT_DB,
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite database to publish.",
-)
+@db_option(help="The SQLite database to publish.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
