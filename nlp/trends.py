@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import betainc
+from scipy.stats import false_discovery_control
 
 __all__ = [
     "STATUSES",
@@ -361,11 +362,7 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     tested = np.flatnonzero(~np.isnan(p))
     if len(tested) == 0:
         return q
-    order = tested[np.argsort(p[tested], kind="stable")]
-    m = len(order)
-    ranked = p[order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    q[order] = np.minimum(ranked, 1.0)
+    q[tested] = false_discovery_control(p[tested], method="bh")
     return q
 
 
