@@ -347,6 +347,26 @@ def m007_untagged_index(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m008_lsh_bands_without_rowid(db: sqlite_utils.Database) -> None:
+    """MinHash bands in one B-tree keyed on (band, value, post_id), without a rowid table
+    beside the key's index: a smaller table and fewer pages written per stored post. The
+    rows are copied over; the post_id index stays (an updated post's bands are replaced)."""
+    db.execute(
+        "CREATE TABLE [lsh_bands_new] ([band] INTEGER NOT NULL, [value] INTEGER NOT NULL, "
+        "[post_id] TEXT NOT NULL, PRIMARY KEY ([band], [value], [post_id])) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO [lsh_bands_new] ([band], [value], [post_id]) "
+        "SELECT [band], [value], [post_id] FROM [lsh_bands] "
+        "WHERE [band] IS NOT NULL AND [value] IS NOT NULL AND [post_id] IS NOT NULL "
+        "ORDER BY [band], [value], [post_id]"
+    )
+    db.execute("DROP TABLE [lsh_bands]")
+    db.execute("ALTER TABLE [lsh_bands_new] RENAME TO [lsh_bands]")
+    db["lsh_bands"].create_index(["post_id"])
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` and bring its shape up to date.
 

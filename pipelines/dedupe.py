@@ -62,7 +62,8 @@ def minhash(grams: set[str]) -> np.ndarray | None:
     """The 64-value MinHash signature of a shingle set; None when the set is too small."""
     if len(grams) < MIN_SHINGLES:
         return None
-    digests = b"".join(hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams)
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(g.encode(), digest_size=8).digest() for g in grams])
     values = np.frombuffer(digests, dtype=np.uint64)
     with np.errstate(over="ignore"):
         hashed = values[None, :] * _MULT[:, None] + _ADD[:, None]
@@ -71,13 +72,31 @@ def minhash(grams: set[str]) -> np.ndarray | None:
 
 def band_keys(signature: np.ndarray) -> list[int]:
     """One signed 64-bit key per band (SQLite INTEGER)."""
-    keys = []
-    for band in range(BANDS):
-        chunk = signature[band * ROWS : (band + 1) * ROWS].tobytes()
-        keys.append(
-            int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little", signed=True)
-        )
-    return keys
+    data, size, blake2b = signature.tobytes(), ROWS * 8, hashlib.blake2b
+    return [
+        int.from_bytes(blake2b(data[start : start + size], digest_size=8).digest(), "little",
+                       signed=True)
+        for start in range(0, BANDS * size, size)
+    ]  # fmt: skip
+
+
+def _sharing_bands(
+    db: sqlite_utils.Database, signatures: list[list[int]]
+) -> dict[tuple[int, int], set[str]]:
+    """(band, key) → ids of stored posts with that key in that band, for any band of the
+    given band-key lists: one indexed lookup per band and distinct key."""
+    if not signatures:
+        return {}
+    per_band = [json.dumps(sorted({keys[band] for keys in signatures})) for band in range(BANDS)]
+    sql = " union all ".join(
+        f"select {band}, value, post_id from lsh_bands "
+        f"where band = {band} and value in (select value from json_each(?))"
+        for band in range(BANDS)
+    )
+    sharing: dict[tuple[int, int], set[str]] = {}
+    for band, value, post in db.conn.execute(sql, per_band):
+        sharing.setdefault((band, value), set()).add(post)
+    return sharing
 
 
 def _order(row: dict) -> tuple[str, str, str]:
@@ -104,11 +123,19 @@ def link_duplicates(db: sqlite_utils.Database, rows: list[dict]) -> int:
         keys[row["id"]] = band_keys(signature) if signature is not None else []
     judged = {pid for pid, k in keys.items() if k}
 
+    # Bands of earlier posts first (an updated post's old bands are gone), then this
+    # batch's own, which no query needs to read back.
     db.execute("delete from lsh_bands where post_id in (select value from json_each(?))",
                [json.dumps(ids)])  # fmt: skip
-    db.conn.executemany(
-        "insert or ignore into lsh_bands (band, value, post_id) values (?, ?, ?)",
-        ((band, key, pid) for pid, k in keys.items() for band, key in enumerate(k)),
+    sharing = _sharing_bands(db, [keys[pid] for pid in judged])
+    for pid in judged:
+        for band_key in enumerate(keys[pid]):
+            sharing.setdefault(band_key, set()).add(pid)
+    # One statement for the batch: {post id: [key of band 0, key of band 1, ...]}.
+    db.execute(
+        "insert or ignore into lsh_bands (band, value, post_id) "
+        "select band.key, band.value, post.key from json_each(?) post, json_each(post.value) band",
+        [json.dumps({pid: keys[pid] for pid in judged})],
     )
 
     columns = "id, source_id, url, content_hash, first_seen_at, published_at, duplicate_of"
@@ -124,15 +151,7 @@ def link_duplicates(db: sqlite_utils.Database, rows: list[dict]) -> int:
         [json.dumps(sorted({r["content_hash"] for r in rows if r["id"] in judged}))],
     ):
         by_hash.setdefault(row["content_hash"], []).append(row)
-    pairs = [[band, key] for pid in judged for band, key in enumerate(keys[pid])]
-    sharing: dict[tuple[int, int], set[str]] = {}
-    for band, value, post in db.conn.execute(
-        "select b.band, b.value, b.post_id from lsh_bands b join json_each(?) j "
-        "on b.band = json_extract(j.value, '$[0]') and b.value = json_extract(j.value, '$[1]')",
-        [json.dumps(pairs)],
-    ):
-        sharing.setdefault((band, value), set()).add(post)
-    candidate_ids = set().union(*sharing.values()) if sharing else set()
+    candidate_ids = set().union(*(posts for posts in sharing.values() if len(posts) > 1))
     candidates = {
         row["id"]: row
         for row in db.query(

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from crawler.items import PostItem
+from pipelines.db import MIGRATIONS, open_db
 from pipelines.dedupe import MIN_JACCARD, band_keys, jaccard, minhash, shingles
+from pipelines.store import post_id, store_items
 from tests.conftest import FIXTURES, run_trendscout
 
 ORIGINAL = (FIXTURES / "feeds" / "dup_original.xml").read_text(encoding="utf-8")
@@ -71,3 +74,37 @@ def test_syndicated_copies_link_to_the_original(tmp_path: Path, serve_dir) -> No
     assert by_title["A different story"]["duplicate_of"] is None
     # Nothing is lost: every post keeps its row.
     assert db["posts"].count == 5
+
+
+def test_bands_stored_before_the_without_rowid_upgrade_still_find_near_duplicates(
+    tmp_path: Path,
+) -> None:
+    text = ORIGINAL.split("<description>")[2].split("</description>")[0]
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    MIGRATIONS.apply(old, stop_before="m008_lsh_bands_without_rowid")  # bands in a rowid table
+    old["sources"].insert_all(
+        [
+            {"id": 1, "name": "original", "type": "feed", "url": "https://a.example/"},
+            {"id": 2, "name": "aggregator", "type": "feed", "url": "https://b.example/"},
+        ]
+    )
+    ids = {"original": 1, "aggregator": 2}
+    first = PostItem(source="original", url="https://a.example/1", title="Handhelds", text=text,
+                     published_at="2026-11-02T08:00:00Z")  # fmt: skip
+    store_items(old, [first], None, ids)
+    stored = {tuple(r) for r in old.execute("select band, value, post_id from lsh_bands")}
+    assert len(stored) == 16
+    old.close()
+
+    db = open_db(path)
+    assert "WITHOUT ROWID" in db["lsh_bands"].schema
+    assert {tuple(r) for r in db.execute("select band, value, post_id from lsh_bands")} == stored
+    assert ["post_id"] in [index.columns for index in db["lsh_bands"].indexes]
+    edited = text.replace("to work", "to the office")
+    copy = PostItem(source="aggregator", url="https://b.example/9", title="Handhelds",
+                    text=edited, published_at="2026-11-03T08:00:00Z")  # fmt: skip
+    store_items(db, [copy], None, ids)
+    row = db["posts"].get(post_id("aggregator", copy.url))
+    assert (row["duplicate_of"], row["duplicate_kind"]) == (post_id("original", first.url), "near")
+    assert db.execute("select count(*) from lsh_bands").fetchone()[0] == 32
