@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import re
+import string
 import threading
 import unicodedata
 from collections import Counter
@@ -35,7 +36,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import jieba
     from spacy.language import Language
-    from spacy.tokens import Token
+    from spacy.lexeme import Lexeme
+    from spacy.tokens import Doc
+    from spacy.vocab import Vocab
 
 __all__ = ["Tokenizer", "cache_dir", "find_phrases", "merge_phrases", "phrase_merger", "stop_words"]
 
@@ -56,6 +59,9 @@ _NOISE = re.compile(
     r"|&(?:[a-z]+|#\d+);",  # stray HTML entities
     re.IGNORECASE,
 )
+# Every match of _NOISE contains one of these; most posts contain none, and this is much
+# cheaper to rule out than the e-mail alternative of _NOISE.
+_NOISE_HINT = re.compile(r"://|www\.|[@#&]", re.IGNORECASE)
 _HAN_RANGES = r"\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0002FA1F"
 _HAN = re.compile(f"[{_HAN_RANGES}]")
 _HAN_RUN = re.compile(f"[{_HAN_RANGES}]+")
@@ -82,7 +88,11 @@ def cache_dir() -> Path:
 
 def normalize(text: str) -> str:
     """NFC form with URLs, e-mail addresses, @mentions and hashtag signs removed."""
-    return _NOISE.sub(" ", unicodedata.normalize("NFC", text or ""))
+    return _denoise(unicodedata.normalize("NFC", text or ""))
+
+
+def _denoise(text: str) -> str:
+    return _NOISE.sub(" ", text) if _NOISE_HINT.search(text) else text
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,6 +264,49 @@ class Tokenizer:
 
         ``langs`` is one code per text, or a single code (or None) for all of them.
         """
+        return self._prepare(texts, langs, progress, with_search=False)[0]
+
+    def tokens_and_search_many(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str | None] | str | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[tuple[list[str], str | None]]:
+        """``(tokens_many(...)[i], search_text(texts[i], ...))`` for every text, with the
+        search text None where the text has no Chinese character.
+
+        Cheaper than calling both: a Chinese text without keyphrases, URLs or other noise
+        is segmented once for its tokens and its search text.
+        """
+        tokens, search = self._prepare(texts, langs, progress, with_search=True)
+        return list(zip(tokens, search, strict=True))
+
+    def search_text(self, text: str, lang: str | None) -> str:
+        """Text for an SQLite FTS5 ``unicode61`` index in which Chinese words are findable.
+
+        Runs of Chinese are segmented in jieba's search mode and the words separated by
+        spaces, so both ``竞技场`` and ``竞技`` match; other text is kept as written (NFC).
+        Vietnamese is written with spaces between syllables, so every syllable is a token
+        and a phrase query (``"con gái"``) finds the compound; Vietnamese needs no change.
+        ``lang`` is accepted for symmetry with :meth:`tokens`: Chinese inside a post in any
+        language is segmented.
+        """
+        clean = unicodedata.normalize("NFC", text or "")
+        if not _HAN.search(clean):
+            return clean
+        return self._search_from_cut(list(self._jieba.cut(clean)))
+
+    # ----------------------------------------------------------------------------------------
+
+    def _prepare(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str | None] | str | None,
+        progress: Callable[[int, int], None] | None,
+        *,
+        with_search: bool,
+    ) -> tuple[list[list[str]], list[str | None]]:
+        """Tokens of every text and, ``with_search``, search texts (None without Han)."""
         if langs is None or isinstance(langs, str):
             langs = [langs] * len(texts)
         if len(langs) != len(texts):
@@ -261,12 +314,22 @@ class Tokenizer:
         # Split every text at its keyphrases; the pieces in between go to the language's
         # segmenter in one batch per language, then the pieces are put back in order.
         pieces: list[list[str | list[str]]] = []
+        search: list[str | None] = [None] * len(texts)
+        # Texts whose search text comes from the cut of their one Chinese piece.
+        search_from_piece: set[int] = set()
         by_lang: dict[str, list[tuple[int, int, str]]] = {}
         for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
-            clean = normalize(text)
+            nfc = unicodedata.normalize("NFC", text or "")
+            clean = _denoise(nfc)
             code = self._route(clean, lang)
+            split = list(self._split(clean))
+            if with_search and _HAN.search(nfc):
+                if code == "zh" and split == [(False, nfc)]:
+                    search_from_piece.add(i)
+                else:
+                    search[i] = self.search_text(nfc, lang)
             parts: list[str | list[str]] = []
-            for is_keyphrase, piece in self._split(clean):
+            for is_keyphrase, piece in split:
                 if is_keyphrase:
                     parts.append(piece)
                 elif piece.strip():
@@ -277,9 +340,16 @@ class Tokenizer:
         for code, jobs in by_lang.items():
             for start in range(0, len(jobs), _BATCH):
                 batch = jobs[start : start + _BATCH]
-                for (i, slot, _), words in zip(
-                    batch, self._segment(code, [piece for _, _, piece in batch]), strict=True
-                ):
+                texts_batch = [piece for _, _, piece in batch]
+                if code == "zh":
+                    cuts = [list(self._jieba.cut(piece)) for piece in texts_batch]
+                    segmented = [self._chinese_words(cut) for cut in cuts]
+                    for (i, _, _), cut in zip(batch, cuts, strict=True):
+                        if i in search_from_piece:
+                            search[i] = self._search_from_cut(cut)
+                else:
+                    segmented = self._segment(code, texts_batch)
+                for (i, slot, _), words in zip(batch, segmented, strict=True):
                     pieces[i][slot] = words
                 done += len(batch)
                 if progress is not None:  # in texts, though the work is counted in pieces
@@ -295,25 +365,7 @@ class Tokenizer:
             out.append(tokens)
         if progress is not None:
             progress(len(texts), len(texts))
-        return out
-
-    def search_text(self, text: str, lang: str | None) -> str:
-        """Text for an SQLite FTS5 ``unicode61`` index in which Chinese words are findable.
-
-        Runs of Chinese are segmented in jieba's search mode and the words separated by
-        spaces, so both ``竞技场`` and ``竞技`` match; other text is kept as written (NFC).
-        Vietnamese is written with spaces between syllables, so every syllable is a token
-        and a phrase query (``"con gái"``) finds the compound; Vietnamese needs no change.
-        ``lang`` is accepted for symmetry with :meth:`tokens`: Chinese inside a post in any
-        language is segmented.
-        """
-        clean = unicodedata.normalize("NFC", text or "")
-        if not _HAN.search(clean):
-            return clean
-        words = self._jieba.cut_for_search(clean)
-        return " ".join(w for w in (w.strip() for w in words) if w)
-
-    # ----------------------------------------------------------------------------------------
+        return out, search
 
     def _route(self, text: str, lang: str | None) -> str:
         code = re.split(r"[-_]", (lang or "").strip().lower())[0]  # "zh-CN" -> "zh"
@@ -337,14 +389,16 @@ class Tokenizer:
         if lang == "zh":
             return [self._chinese(piece) for piece in pieces]
         spacy_pipeline = _spacy_pipeline(lang)
-        stops = stop_words(lang)
-        lemma = _polish_lookup() if self.lemmatize and lang in LEMMATIZED else None
-        docs = spacy_pipeline.tokenizer.pipe(pieces, batch_size=_BATCH)
+        keeper = _keeper(lang, self.lemmatize and lang in LEMMATIZED)
+        if _is_pyvi(spacy_pipeline):
+            segmenter = _vietnamese_segmenter()
+            kept = [keeper.words(segmenter.words(piece)) for piece in pieces]
+        else:
+            docs = spacy_pipeline.tokenizer.pipe(pieces, batch_size=_BATCH)
+            kept = [keeper.doc(doc) for doc in docs]
         return [
-            self._resegment(_keep(doc, stops, lemma), lang)
-            if _UNSPACED.search(piece)
-            else _keep(doc, stops, lemma)
-            for piece, doc in zip(pieces, docs, strict=True)
+            self._resegment(words, lang) if _UNSPACED.search(piece) else words
+            for piece, words in zip(pieces, kept, strict=True)
         ]
 
     def _resegment(self, words: list[str], lang: str) -> list[str]:
@@ -366,35 +420,248 @@ class Tokenizer:
         return out
 
     def _chinese(self, piece: str) -> list[str]:
+        return self._chinese_words(self._jieba.cut(piece))
+
+    def _chinese_words(self, cut: Iterable[str]) -> list[str]:
         stops = stop_words("zh")
         return [
             word
-            for word in (w.strip().lower() for w in self._jieba.cut(piece))
+            for word in (w.strip().lower() for w in cut)
             if word and word not in stops and _is_word(word)
         ]
 
+    def _search_from_cut(self, cut: list[str]) -> str:
+        """jieba's ``cut_for_search`` of a text from the text's ``cut``, words joined by
+        spaces: before each word longer than two characters come its two-character parts
+        in the dictionary, before each longer than three its three-character parts."""
+        freq = self._jieba.FREQ
+        words: list[str] = []
+        for word in cut:
+            size = len(word)
+            if size > 2:
+                words.extend(
+                    gram for gram in (word[i : i + 2] for i in range(size - 1)) if freq.get(gram)
+                )
+            if size > 3:
+                words.extend(
+                    gram for gram in (word[i : i + 3] for i in range(size - 2)) if freq.get(gram)
+                )
+            words.append(word)
+        return " ".join(w for w in (w.strip() for w in words) if w)
 
-def _keep(
-    doc: Iterable[Token], stops: frozenset[str], lemma: Callable[[str], str | None] | None
-) -> list[str]:
-    """The content words of a spaCy doc: lower-cased, lemmatised if asked, no stop words."""
-    kept = []
-    for token in doc:
-        if token.is_space or token.is_punct or token.like_num or token.like_url:
-            continue
-        if token.like_email:
-            continue
-        word = token.lower_
-        if word in stops or not _is_word(word):
-            continue
-        if lemma is not None:
-            base = lemma(word)
+
+# --------------------------------------------------------------------------------------------
+# What is kept of spaCy's tokens, decided once per distinct word.
+
+
+class _Keeper:
+    """The content words of spaCy tokens: lower-cased, lemmatised if asked, no stop words.
+
+    The decision depends only on the token's lexeme (its flags and lower-case form), so it
+    is made once per lexeme and remembered; ``None`` means the token is dropped.
+    """
+
+    def __init__(
+        self, vocab: Vocab, stops: frozenset[str], lemma: Callable[[str], str | None] | None
+    ) -> None:
+        self._vocab = vocab
+        self._stops = stops
+        self._lemma = lemma
+        self._by_orth: dict[int, str | None] = {}
+        self._by_text: dict[str, str | None] = {}
+
+    def doc(self, doc: Doc) -> list[str]:
+        from spacy.attrs import ORTH
+
+        known = self._by_orth
+        kept = []
+        for orth in doc.to_array(ORTH).tolist():
+            try:
+                word = known[orth]
+            except KeyError:
+                word = known[orth] = self._decide(self._vocab[orth])
+            if word is not None:
+                kept.append(word)
+        return kept
+
+    def words(self, texts: Iterable[str]) -> list[str]:
+        """The kept words of the tokens a Doc built from ``texts`` (and the whitespace
+        between them) would hold."""
+        known = self._by_text
+        kept = []
+        for text in texts:
+            try:
+                word = known[text]
+            except KeyError:
+                word = known[text] = self._decide(self._vocab[text])
+            if word is not None:
+                kept.append(word)
+        return kept
+
+    def _decide(self, lexeme: Lexeme) -> str | None:
+        if lexeme.is_space or lexeme.is_punct or lexeme.like_num or lexeme.like_url:
+            return None
+        if lexeme.like_email:
+            return None
+        word = lexeme.lower_
+        if word in self._stops or not _is_word(word):
+            return None
+        if self._lemma is not None:
+            base = self._lemma(word)
             if base is not None:
-                if base in stops:
-                    continue
+                if base in self._stops:
+                    return None
                 word = base
-        kept.append(word)
-    return kept
+        return word
+
+
+@functools.cache
+def _keeper(lang: str, lemmatize: bool) -> _Keeper:
+    lemma = _polish_lookup() if lemmatize else None
+    return _Keeper(_spacy_pipeline(lang).vocab, stop_words(lang), lemma)
+
+
+# --------------------------------------------------------------------------------------------
+# Vietnamese words: spaCy's VietnameseTokenizer (pyvi's CRF model), without its costs.
+
+# pyvi's syllables as spaCy's copy of it finds them (whitespace kept); no capturing groups,
+# so findall returns whole matches.
+_VI_SYLLABLES = re.compile(
+    r"\s+|[A-ZĐ]+\.|Tp\.|Mr\.|Mrs\.|Ms\.|Dr\.|ThS\.|==>|->|\.\.\.|>>|\w+://[^\s]+"
+    r"|[a-zA-Z0-9_.+-]+@(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+|\d+(?:[\.,_]\d+)+|[^\w\s]|\w+"
+)
+
+
+def _is_pyvi(spacy_pipeline: Language) -> bool:
+    from spacy.lang.vi import VietnameseTokenizer
+
+    tokenizer = spacy_pipeline.tokenizer
+    return type(tokenizer) is VietnameseTokenizer and bool(tokenizer.use_pyvi)
+
+
+class _VietnameseSegmenter:
+    """The words of spaCy's ``VietnameseTokenizer.pyvi_tokenize``, computed faster.
+
+    pyvi builds a dict of CRF features for every syllable (``ViTokenizer.word2features``);
+    here the parts that depend on one syllable are computed once per distinct syllable and
+    passed to the same CRF model as lists of attribute names. Features whose value is False
+    (0.0) are left out: crfsuite multiplies each weight by the feature's value, so they add
+    exactly zero to every label's score and the labels are the same.
+    """
+
+    def __init__(self) -> None:
+        from pyvi import ViTokenizer
+
+        model = ViTokenizer.ViTokenizer
+        self._tagger = model.model.tagger_
+        self._bigrams: set[str] = model.bi_grams
+        self._trigrams: set[str] = model.tri_grams
+        self._syllables: dict[str, _Syllable] = {}
+
+    def words(self, text: str) -> list[str]:
+        if not text:
+            return []
+        if text.isspace():
+            return [text]
+        syllables: list[str] = []
+        spaces_before: list[str] = []
+        space = ""
+        for token in _VI_SYLLABLES.findall(text):
+            if token.isspace():
+                space = token
+            else:
+                syllables.append(token)
+                spaces_before.append(space)
+                space = ""
+        info = [self._syllable(syllable) for syllable in syllables]
+        labels = self._tagger.tag(self._features(syllables, info))
+        words = []
+        word = syllables[0]
+        for i in range(1, len(labels)):
+            this, last = info[i], info[i - 1]
+            if (
+                labels[i] == "I_W"
+                and this.joins
+                and last.joins
+                and not (this.title_start and not last.title_start)
+            ):
+                word = word + spaces_before[i] + syllables[i]
+            else:
+                words.append(word)
+                word = syllables[i]
+        words.append(word)
+        return words
+
+    def _features(self, syllables: list[str], info: list[_Syllable]) -> list[list[str]]:
+        """pyvi's ``sent2features`` (in its key order) as lists of true attributes."""
+        last = len(syllables) - 1
+        bigrams = self._bigrams
+        trigrams = self._trigrams
+        bigram = [
+            f"{a} {b}".lower() in bigrams for a, b in zip(syllables, syllables[1:], strict=False)
+        ]
+        trigram = [
+            f"{a} {b} {c}".lower() in trigrams
+            for a, b, c in zip(syllables, syllables[1:], syllables[2:], strict=False)
+        ]
+        features = []
+        for i, syllable in enumerate(info):
+            item = list(syllable.own)
+            if i > 0:
+                item += info[i - 1].before
+                if bigram[i - 1]:
+                    item.append("-1:word.bi_gram()")
+                if i > 1 and trigram[i - 2]:
+                    item.append("-2:word.tri_gram()")
+            if i < last:
+                item += info[i + 1].after
+                if bigram[i]:
+                    item.append("+1:word.bi_gram()")
+                if i < last - 1 and trigram[i]:
+                    item.append("+2:word.tri_gram()")
+            features.append(item)
+        return features
+
+    def _syllable(self, syllable: str) -> _Syllable:
+        try:
+            return self._syllables[syllable]
+        except KeyError:
+            found = self._syllables[syllable] = _Syllable(syllable)
+            return found
+
+
+class _Syllable:
+    """What pyvi's features and spaCy's joining rules need to know about one syllable."""
+
+    __slots__ = ("after", "before", "joins", "own", "title_start")
+
+    def __init__(self, syllable: str) -> None:
+        lower, upper, title = syllable.lower(), syllable.isupper(), syllable.istitle()
+        self.own = ("bias", f"word.lower():{lower}") + _true(
+            ("word.isupper()", upper),
+            ("word.istitle()", title),
+            ("word.isdigit()", syllable.isdigit()),
+        )
+        # As seen from the next syllable (-1:) and from the previous one (+1:).
+        self.before = (f"-1:word.lower():{lower}",) + _true(
+            ("-1:word.istitle()", title), ("-1:word.isupper()", upper)
+        )
+        self.after = (f"+1:word.lower():{lower}",) + _true(
+            ("+1:word.istitle()", title), ("+1:word.isupper()", upper)
+        )
+        # spaCy's pyvi_tokenize never joins punctuation or syllables starting with a digit.
+        self.joins = syllable not in string.punctuation and not syllable[0].isdigit()
+        self.title_start = syllable[0].istitle()
+
+
+def _true(*features: tuple[str, bool]) -> tuple[str, ...]:
+    return tuple(name for name, value in features if value)
+
+
+@functools.cache
+def _vietnamese_segmenter() -> _VietnameseSegmenter:
+    with _LOCK:
+        return _VietnameseSegmenter()
 
 
 @functools.lru_cache(maxsize=200_000)
