@@ -28,6 +28,7 @@ plausible candidates when detection is unsure (see :meth:`LanguageDetector.detec
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 import unicodedata
@@ -80,6 +81,8 @@ _T = TypeVar("_T")
 # lingua keeps its language models in process-wide storage, so several detectors share them.
 
 _BUILD_LOCK = threading.Lock()
+# The process that started lingua's thread pool (its parallel calls), if any.
+_POOL_PID: int | None = None
 
 
 @functools.cache
@@ -395,7 +398,9 @@ class LanguageDetector:
     ``languages`` is the fast-path set (ISO 639-1; default ``en pl vi zh``); a call's source
     hint joins it for that call. ``fallback_all`` lets unsure texts go to lingua with all
     languages (trigram models, loaded once per process). ``min_confidence`` is the confidence below
-    which an answer counts as unsure.
+    which an answer counts as unsure. ``parallel=False`` keeps lingua on the calling thread
+    (for worker processes that share one core each; lingua's thread pool must not be used in
+    a process forked after it started).
     """
 
     def __init__(
@@ -404,6 +409,7 @@ class LanguageDetector:
         *,
         fallback_all: bool = True,
         min_confidence: float = 0.5,
+        parallel: bool = True,
     ) -> None:
         codes = DEFAULT_LANGUAGES if languages is None else tuple(languages)
         self.languages: frozenset[str] = frozenset(self._check(c) for c in codes)
@@ -413,6 +419,7 @@ class LanguageDetector:
             raise ValueError(f"min_confidence must be between 0 and 1, not {min_confidence}")
         self.fallback_all = fallback_all
         self.min_confidence = min_confidence
+        self.parallel = parallel
 
     @staticmethod
     def _check(code: str) -> str:
@@ -423,6 +430,23 @@ class LanguageDetector:
                 + ", ".join(DEFAULT_LANGUAGES)
             )
         return normal
+
+    def warm_up(self, hints: Iterable[str | None] = ()) -> None:
+        """Load lingua's models for the fast path (and each hint's set) now, without starting
+        lingua's thread pool: worker processes forked afterwards share them."""
+        for hint in {None, *(_normal_hint(h) for h in hints)}:
+            _restricted_detector(self._codes_for(hint)).compute_language_confidence_values(
+                "warm up the models"
+            )
+
+    def _confidences(self, detector: _LinguaDetector, texts: list[str]) -> list[object]:
+        global _POOL_PID
+        # lingua's thread pool does not survive fork: a process forked after its parent
+        # started it would wait forever for threads it does not have.
+        if self.parallel and _POOL_PID in (None, os.getpid()):
+            _POOL_PID = os.getpid()
+            return detector.compute_language_confidence_values_in_parallel(texts)
+        return [detector.compute_language_confidence_values(text) for text in texts]
 
     def _codes_for(self, hint: str | None) -> frozenset[str]:
         if hint and hint in supported_languages():
@@ -446,7 +470,8 @@ class LanguageDetector:
         hints: Sequence[str | None] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[Result]:
-        """Detect many texts at once (lingua runs them on all cores); same rules as detect."""
+        """Detect many texts at once (lingua runs them on all cores unless ``parallel`` is
+        off); same rules as detect."""
         if hints is not None and len(hints) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(hints)} hints")
         if hints is not None:
@@ -472,9 +497,7 @@ class LanguageDetector:
         for codes, members in groups.items():
             detector = _restricted_detector(codes)
             for chunk in _chunks(members):
-                batch = detector.compute_language_confidence_values_in_parallel(
-                    [features.text for _, features in chunk]
-                )
+                batch = self._confidences(detector, [features.text for _, features in chunk])
                 for (i, features), confidences in zip(chunk, batch, strict=True):
                     values = _values(confidences)
                     hint = hints[i] if hints is not None else None
@@ -524,9 +547,7 @@ class LanguageDetector:
             return
         detector = _all_detector()
         for chunk in _chunks(pending):
-            batch = detector.compute_language_confidence_values_in_parallel(
-                [features.text for _, features, _ in chunk]
-            )
+            batch = self._confidences(detector, [features.text for _, features, _ in chunk])
             for (i, _, restricted), confidences in zip(chunk, batch, strict=True):
                 hint = hints[i] if hints is not None else None
                 results[i] = self._decide_all(_values(confidences), restricted, hint)

@@ -232,9 +232,10 @@ def _has_han(text: str) -> bool:
 def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     """Detect languages (posts without one, or changed since) and cache tokens and search text.
 
-    Two passes over the posts to do: languages first (lingua runs on every core itself), then
-    tokens and search text in forked worker processes, which get the tokenizer the parent
-    loaded for the languages found. A run cut short keeps what each batch wrote.
+    One pass over the posts to do, in batches: this process reads a batch, forked worker
+    processes (sharing the language models and tokenizers loaded here before the fork) detect
+    and tokenize it, and while they work on the next batch this process writes the last one.
+    A run cut short keeps what each batch wrote.
     """
     db = ctx.db
     # Matches the partial index idx_posts_unprepared, so finding them needs no table scan.
@@ -245,81 +246,124 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
         ctx.progress.message("every post is already prepared")
         return {"posts": 0, "languages_detected": 0}
     todo.sort()
-    seconds = {"detect": 0.0, "tokens": 0.0, "write": 0.0}
-    began = time.perf_counter()
-    detected = _detect_languages(ctx, todo)
-    seconds["detect"] = time.perf_counter() - began
-
+    processes = ctx.options.processes or default_processes()
+    if processes < 2 or total < 2 * MIN_CHUNK:
+        processes = 1
+    detector = ctx.options.detector or _default_detector(ctx, parallel=processes == 1)
     tokenizer = ctx.options.tokenizer
     if tokenizer is None:
         from nlp.tokens import Tokenizer
 
         tokenizer = Tokenizer(keyphrases=_keyphrases(ctx.watch))
-    processes = ctx.options.processes or default_processes()
-    if processes > 1 and total >= 2 * MIN_CHUNK:
-        # Load every language's segmenter before the workers are forked, so they share it.
-        found = db.execute(
-            f"select distinct lang from posts where {pending} and lang is not null"
-        ).fetchall()
-        tokenizer.tokens_many(["warm up"] * len(found), [lang for (lang,) in found])
-        tokenizer.search_text("热身", None)
-    else:
-        processes = 1
-    report = ctx.progress.counter("posts tokenized")
-    done = 0
-    report(0, total)
+    if processes > 1:
+        _warm_up(ctx, detector, tokenizer, pending)
 
-    def tokenize(texts: list[str], langs: list[str | None]) -> list[tuple[str, str | None]]:
-        tokens = tokenizer.tokens_many(texts, langs)
+    def prepare(
+        texts: list[str], langs: list[str | None], hints: list[str | None]
+    ) -> list[tuple[str | None, float | None, str, str | None]]:
+        """(lang, confidence or None if kept, tokens, search text) per post; a post's
+        ``langs`` entry is None when its language is to be detected."""
+        redo = [i for i, lang in enumerate(langs) if lang is None]
+        answers = detector.detect_many([texts[i] for i in redo], [hints[i] for i in redo])
+        found = dict(zip(redo, answers, strict=True))
+        codes = [found[i][0] if i in found else lang for i, lang in enumerate(langs)]
+        tokens = tokenizer.tokens_many(texts, codes)
         return [
             (
+                code,
+                found[i][1] if i in found else None,
                 TOKEN_SEPARATOR.join(t.replace(TOKEN_SEPARATOR, " ") for t in words),
-                tokenizer.search_text(text, lang) if _has_han(text) else None,
+                tokenizer.search_text(text, code) if _has_han(text) else None,
             )
-            for text, lang, words in zip(texts, langs, tokens, strict=True)
+            for i, (text, code, words) in enumerate(zip(texts, codes, tokens, strict=True))
         ]
 
-    with fork_pool(tokenize, processes) as pool:
+    def jobs() -> Iterator[tuple[list[dict[str, Any]], list[tuple[Any, ...]]]]:
         for start in range(0, total, BATCH):
+            began = time.perf_counter()
             rows = _rows_by_rowid(
-                db,
-                todo[start : start + BATCH],
-                "rowid, title, text, lang, content_hash, search_text",
-            )
+                db, todo[start : start + BATCH],
+                "rowid, source_id, title, text, lang, content_hash, tokens_hash, search_text",
+            )  # fmt: skip
             texts = [_post_text(row) for row in rows]
-            langs = [row["lang"] for row in rows]
-            began = time.perf_counter()
+            # Detect again where the text changed since the tokens were made.
+            langs = [
+                None
+                if row["tokens_hash"] is not None and row["tokens_hash"] != row["content_hash"]
+                else row["lang"]
+                for row in rows
+            ]
+            hints = [ctx.source_languages.get(row["source_id"]) for row in rows]
             chunks = [
-                (texts[part.start : part.stop], langs[part.start : part.stop])
+                (texts[part.start : part.stop], langs[part.start : part.stop],
+                 hints[part.start : part.stop])
                 for part in split(range(len(rows)), pool.processes)
-            ]
-            results = [result for chunk in pool.map(chunks) for result in chunk]
-            seconds["tokens"] += time.perf_counter() - began
+            ]  # fmt: skip
+            seconds["read"] += time.perf_counter() - began
+            yield rows, chunks
+
+    seconds = {"read": 0.0, "wait": 0.0, "write": 0.0}
+    report = ctx.progress.counter("posts prepared")
+    done = detected = 0
+    report(0, total)
+    with fork_pool(prepare, processes) as pool:
+        waited = time.perf_counter()
+        for rows, parts in pool.ahead(jobs()):
+            results = [result for part in parts for result in part]
             began = time.perf_counter()
-            # Only posts whose search text changes touch the full-text index.
-            searchable = [
-                (search, row["rowid"])
-                for row, (_, search) in zip(rows, results, strict=True)
-                if search != row["search_text"]
-            ]
+            seconds["wait"] += began - waited
             with write_transaction(db):
+                db.conn.executemany(
+                    "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ? "
+                    "where rowid = ?",
+                    [
+                        (lang, confidence, tokens, row["content_hash"], row["rowid"])
+                        for row, (lang, confidence, tokens, _) in zip(rows, results, strict=True)
+                        if confidence is not None
+                    ],
+                )
                 db.conn.executemany(
                     "update posts set tokens = ?, tokens_hash = ? where rowid = ?",
                     [
                         (tokens, row["content_hash"], row["rowid"])
-                        for row, (tokens, _) in zip(rows, results, strict=True)
+                        for row, (_, confidence, tokens, _) in zip(rows, results, strict=True)
+                        if confidence is None
                     ],
                 )
-                db.conn.executemany("update posts set search_text = ? where rowid = ?", searchable)
-            seconds["write"] += time.perf_counter() - began
+                # Only posts whose search text changes touch the full-text index.
+                db.conn.executemany(
+                    "update posts set search_text = ? where rowid = ?",
+                    [
+                        (search, row["rowid"])
+                        for row, (*_, search) in zip(rows, results, strict=True)
+                        if search != row["search_text"]
+                    ],
+                )
+            detected += sum(confidence is not None for _, confidence, _, _ in results)
             done += len(rows)
             report(min(done, total), total)
+            waited = time.perf_counter()
+            seconds["write"] += waited - began
     return {
         "posts": done,
         "languages_detected": detected,
         "processes": processes,
         **{f"{part}_seconds": round(value, 3) for part, value in seconds.items()},
     }
+
+
+def _warm_up(ctx: AnalysisContext, detector: Any, tokenizer: Any, pending: str) -> None:
+    """Load the language models and every likely language's tokenizer before the workers
+    are forked, so they share them instead of each loading its own."""
+    from nlp.lang import DEFAULT_LANGUAGES
+
+    hints = set(ctx.source_languages.values())
+    if hasattr(detector, "warm_up"):
+        detector.warm_up(hints)
+    known = {k for (k,) in ctx.db.execute(f"select distinct lang from posts where {pending}")}
+    languages = sorted(code for code in {*DEFAULT_LANGUAGES, *hints, *known} if code)
+    tokenizer.tokens_many(["warm up"] * len(languages), languages)
+    tokenizer.search_text("热身", None)
 
 
 def _rows_by_rowid(
@@ -334,52 +378,19 @@ def _rows_by_rowid(
     )
 
 
-def _detect_languages(ctx: AnalysisContext, todo: Sequence[int]) -> int:
-    """Detect and store the language of the given posts that have none or whose text
-    changed since their tokens were made; returns how many were detected."""
-    db, detector = ctx.db, ctx.options.detector
-    report = ctx.progress.counter("languages detected")
-    detected = 0
-    for start in range(0, len(todo), BATCH):
-        rows = _rows_by_rowid(
-            db, todo[start : start + BATCH],
-            "rowid, source_id, title, text, lang, content_hash, tokens_hash",
-        )  # fmt: skip
-        redo = [
-            row
-            for row in rows
-            if row["lang"] is None
-            or (row["tokens_hash"] is not None and row["tokens_hash"] != row["content_hash"])
-        ]
-        if redo:
-            if detector is None:
-                detector = _default_detector(ctx)
-            hints = [ctx.source_languages.get(row["source_id"]) for row in redo]
-            found = detector.detect_many([_post_text(row) for row in redo], hints)
-            with write_transaction(db):
-                db.conn.executemany(
-                    "update posts set lang = ?, lang_confidence = ? where rowid = ?",
-                    [(lang, confidence, row["rowid"])
-                     for row, (lang, confidence) in zip(redo, found, strict=True)],
-                )  # fmt: skip
-            detected += len(redo)
-        report(min(start + BATCH, len(todo)), len(todo))
-    return detected
-
-
 def _post_text(row: dict[str, Any]) -> str:
     title, text = row.get("title") or "", row.get("text") or ""
     return f"{title}\n{text}" if title else text
 
 
-def _default_detector(ctx: AnalysisContext) -> Any:
+def _default_detector(ctx: AnalysisContext, *, parallel: bool = True) -> Any:
     from nlp.lang import DEFAULT_LANGUAGES, LanguageDetector, supported_languages
 
     known = supported_languages()
     languages = sorted(
         set(DEFAULT_LANGUAGES) | {code for code in ctx.source_languages.values() if code in known}
     )
-    return LanguageDetector(languages=languages)
+    return LanguageDetector(languages=languages, parallel=parallel)
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,8 +528,6 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
         "terms": len(terms),
         "keyphrases": len(phrases),
     }
-
-    return merge
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import sqlite_utils
@@ -23,7 +23,7 @@ from nlp.shifts import SubjectRecord, audience_shifts, coverage
 from pipelines.parallel import default_processes, fork_pool, split
 
 BATCH = 2_000  # posts tagged per transaction (per worker process)
-SEGMENT_KEY = ("post_id", "dimension", "segment", "about")
+COLUMNS = ("post_id", "dimension", "segment", "about", "evidence")  # of post_segments
 
 
 def tag_posts(
@@ -36,42 +36,54 @@ def tag_posts(
     """
     # Matches the partial index idx_posts_untagged, so finding them needs no table scan.
     pending = "segments_hash is not content_hash"
-    total = db.execute(f"select count(*) from posts where {pending}").fetchone()[0]
     dimensions = list(tagger.dimensions)
 
-    def tag(posts: list[tuple[str, str, str | None]]) -> list[dict[str, str]]:
-        rows: list[dict[str, str]] = []
-        for post_id, text, lang in posts:
-            rows.extend(post_segment_rows(post_id, tagger.tag(text, lang), dimensions))
-        return rows
+    def tag(posts: list[tuple[str, str, str | None]]) -> list[tuple[str, ...]]:
+        return [
+            tuple(row[column] for column in COLUMNS)
+            for post_id, text, lang in posts
+            for row in post_segment_rows(post_id, tagger.tag(text, lang), dimensions)
+        ]
 
-    done = 0
-    with fork_pool(tag, processes if total >= 2 * BATCH else 1) as pool:
-        while done < total:
+    todo = [rowid for (rowid,) in db.execute(f"select rowid from posts where {pending}")]
+    todo.sort()
+    size = BATCH * max(1, processes)
+
+    def jobs() -> Iterator[tuple[list[tuple[str, str]], list[tuple[Any, ...]]]]:
+        for start in range(0, len(todo), size):
             batch = db.execute(
-                f"select id, title, text, lang, content_hash from posts where {pending} limit ?",
-                [BATCH * pool.processes],
+                "select id, title, text, lang, content_hash from posts "
+                "where rowid in (select value from json_each(?)) order by rowid",
+                [json.dumps(todo[start : start + size])],
             ).fetchall()
-            if not batch:
-                break
             posts = [(post_id, f"{title or ''}\n{text or ''}", lang)
                      for post_id, title, text, lang, _ in batch]  # fmt: skip
-            rows = [row for part in pool.map([(part,) for part in split(posts, pool.processes)])
-                    for row in part]  # fmt: skip
-            ids = json.dumps([row[0] for row in batch])
+            yield (
+                [(post_id, content) for post_id, *_, content in batch],
+                [(part,) for part in split(posts, pool.processes)],
+            )
+
+    done = 0
+    with fork_pool(tag, processes if len(todo) >= 2 * BATCH else 1) as pool:
+        # The workers tag the next batch while this process writes the last one.
+        for batch, parts in pool.ahead(jobs()):
             with db.atomic():
                 db.execute(
                     "delete from post_segments where post_id in (select value from json_each(?))",
-                    [ids],
+                    [json.dumps([post_id for post_id, _ in batch])],
                 )
-                db["post_segments"].insert_all(rows, pk=SEGMENT_KEY)
+                db.conn.executemany(
+                    f"insert into post_segments ({', '.join(COLUMNS)}) "
+                    f"values ({', '.join('?' * len(COLUMNS))})",
+                    [row for part in parts for row in part],
+                )
                 db.conn.executemany(
                     "update posts set segments_hash = ? where id = ?",
-                    [(content, post_id) for post_id, _, _, _, content in batch],
+                    [(content, post_id) for post_id, content in batch],
                 )
             done += len(batch)
             if report is not None:
-                report(done, total)
+                report(done, len(todo))
     return done
 
 

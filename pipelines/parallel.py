@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 __all__ = ["default_processes", "fork_pool", "split"]
 
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 
 # The function the workers run, set in the parent before it forks them.
 _TASK: Callable[..., Any] | None = None
@@ -46,9 +47,28 @@ class _Pool:
         self._task, self._pool, self.processes = task, pool, processes
 
     def map(self, arguments: Sequence[tuple[Any, ...]]) -> list[Any]:
+        return self.submit(arguments)()
+
+    def submit(self, arguments: Sequence[tuple[Any, ...]]) -> Callable[[], list[Any]]:
+        """Start ``map(arguments)``; the returned function waits for its results. In
+        process, the work happens when that function is called."""
         if self._pool is None or len(arguments) < 2:
-            return [self._task(*args) for args in arguments]
-        return self._pool.map(_run, arguments, chunksize=1)
+            return lambda: [self._task(*args) for args in arguments]
+        return self._pool.map_async(_run, arguments, chunksize=1).get
+
+    def ahead(
+        self, jobs: Iterable[tuple[_K, Sequence[tuple[Any, ...]]]]
+    ) -> Iterator[tuple[_K, list[Any]]]:
+        """``(key, map(arguments))`` for each job, one job ahead: the workers compute the
+        next job while the caller writes this one's results (and reads the job after)."""
+        waiting: tuple[_K, Callable[[], list[Any]]] | None = None
+        for key, arguments in jobs:
+            started = (key, self.submit(arguments))
+            if waiting is not None:
+                yield waiting[0], waiting[1]()
+            waiting = started
+        if waiting is not None:
+            yield waiting[0], waiting[1]()
 
 
 @contextmanager

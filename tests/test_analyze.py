@@ -467,8 +467,7 @@ def test_the_command_shows_progress_and_a_summary(
     db, posts = tiny_db(tmp_path / "tiny.db")
     result = trendscout("analyze", "--db", str(db), "--as-of", "2026-11-22")
     assert result.returncode == 0, result.stderr
-    assert f"analyze: prepare: languages detected {posts}/{posts} (100%)" in result.stderr
-    assert f"analyze: prepare: posts tokenized {posts}/{posts} (100%)" in result.stderr
+    assert f"analyze: prepare: posts prepared {posts}/{posts} (100%)" in result.stderr
     assert "analyze: trends: done in" in result.stderr
     assert result.stdout.startswith("analysis run 1 for the week ending 2026-11-22:")
     assert "Traceback" not in result.stderr

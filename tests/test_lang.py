@@ -166,3 +166,17 @@ def test_sib200_accuracy(shared_corpus: Path, detector: LanguageDetector, code: 
     short_hits = sum(c == code for c, _ in detector.detect_many(short))
     assert full_hits / len(sentences) >= 0.99
     assert short_hits / len(short) >= 0.95
+
+
+def test_a_process_forked_after_parallel_detection_still_detects(
+    detector: LanguageDetector,
+) -> None:
+    """lingua's thread pool does not survive fork; a forked worker must not wait for it."""
+    import multiprocessing
+
+    texts = ["To jest polski tekst o grach i konsolach.", "This is an English post on games."]
+    assert [code for code, _ in detector.detect_many(texts)] == ["pl", "en"]  # starts the pool
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        answer = pool.apply_async(detector.detect_many, (texts,))
+        assert [code for code, _ in answer.get(timeout=60)] == ["pl", "en"]

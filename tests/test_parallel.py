@@ -44,3 +44,24 @@ def test_one_process_runs_in_this_process() -> None:
     with fork_pool(lambda: os.getpid(), 1) as pool:
         assert pool.processes == 1
         assert pool.map([(), ()]) == [os.getpid(), os.getpid()]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ahead_gives_each_jobs_results_in_order_while_the_next_is_read(processes: int) -> None:
+    read: list[str] = []
+
+    def jobs():  # type: ignore[no-untyped-def]
+        for key in ("a", "b", "c"):
+            read.append(key)
+            yield key, [(key, 1), (key, 2)]
+
+    seen = []
+    with fork_pool(lambda key, n: f"{key}{n}", processes) as pool:
+        for key, results in pool.ahead(jobs()):
+            seen.append((key, results, list(read)))
+    # When a job's results arrive, the job after it has already been read and started.
+    assert seen == [
+        ("a", ["a1", "a2"], ["a", "b"]),
+        ("b", ["b1", "b2"], ["a", "b", "c"]),
+        ("c", ["c1", "c2"], ["a", "b", "c"]),
+    ]
