@@ -80,10 +80,18 @@ def html_to_text(fragment: str | None) -> str:
     return _tidy("".join(parts))
 
 
-def _walk(element: lxml.html.HtmlElement, parts: list[str]) -> None:
+def element_text(element: lxml.html.HtmlElement) -> str:
+    """:func:`html_to_text` of an element already parsed, its tail left out: the same
+    text without writing the element out as HTML and parsing that again."""
+    parts: list[str] = []
+    _walk(element, parts, with_tail=False)
+    return _tidy(_CONTROL.sub("", "".join(parts)))
+
+
+def _walk(element: lxml.html.HtmlElement, parts: list[str], *, with_tail: bool = True) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag in DROP_TAGS:
-        if element.tail:
+        if element.tail and with_tail:
             parts.append(element.tail)
         return
     block = tag in BLOCK_TAGS
@@ -95,7 +103,7 @@ def _walk(element: lxml.html.HtmlElement, parts: list[str]) -> None:
         _walk(child, parts)
     if block:
         parts.append("\n")
-    if element.tail:
+    if element.tail and with_tail:
         parts.append(element.tail)
 
 

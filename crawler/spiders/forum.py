@@ -31,7 +31,6 @@ from typing import Any, TypeGuard
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import lxml.html
 import scrapy
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
@@ -58,7 +57,7 @@ from crawler.forum_presets import (
     Selectors,
 )
 from crawler.items import CrawlStateItem, PostItem
-from crawler.text import TRACKING_PARAMS, html_to_text
+from crawler.text import TRACKING_PARAMS, element_text, html_to_text
 from pipelines.config import Source, is_xpath
 
 # -- selectors --------------------------------------------------------------------------
@@ -532,7 +531,7 @@ def _post_text(post: Selector, preset: ForumPreset) -> str:
         for item in select(content, selector):
             if item.root is not element and hasattr(item.root, "drop_tree"):
                 item.root.drop_tree()
-    return html_to_text(lxml.html.tostring(element, encoding="unicode", with_tail=False))
+    return element_text(element)
 
 
 def _permalink(post: Selector, preset: ForumPreset, page_url: str, index: int) -> str:
