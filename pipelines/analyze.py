@@ -225,10 +225,6 @@ def _keyphrases(watch: Sequence[Watch]) -> list[str]:
     return [form for entry in watch for form in (entry.name, *entry.aliases)]
 
 
-def _has_han(text: str) -> bool:
-    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
-
-
 def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     """Detect languages (posts without one, or changed since) and cache tokens and search text.
 
@@ -267,15 +263,16 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
         answers = detector.detect_many([texts[i] for i in redo], [hints[i] for i in redo])
         found = dict(zip(redo, answers, strict=True))
         codes = [found[i][0] if i in found else lang for i, lang in enumerate(langs)]
-        tokens = tokenizer.tokens_many(texts, codes)
         return [
             (
                 code,
                 found[i][1] if i in found else None,
                 TOKEN_SEPARATOR.join(t.replace(TOKEN_SEPARATOR, " ") for t in words),
-                tokenizer.search_text(text, code) if _has_han(text) else None,
+                search,
             )
-            for i, (text, code, words) in enumerate(zip(texts, codes, tokens, strict=True))
+            for i, (code, (words, search)) in enumerate(
+                zip(codes, tokenizer.tokens_and_search_many(texts, codes), strict=True)
+            )
         ]
 
     def jobs() -> Iterator[tuple[list[dict[str, Any]], list[tuple[Any, ...]]]]:

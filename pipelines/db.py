@@ -367,6 +367,44 @@ def m008_lsh_bands_without_rowid(db: sqlite_utils.Database) -> None:
     db["lsh_bands"].create_index(["post_id"])
 
 
+@MIGRATIONS()
+def m009_link_tables_without_rowid(db: sqlite_utils.Database) -> None:
+    """post_topics and post_segments (rewritten for the whole window / every new post on each
+    analysis) as WITHOUT ROWID tables: their primary key is the table, so a row is written
+    to one B-tree less; post_topics loses its post_id index, which the key already covers."""
+    db.executescript(
+        """
+        CREATE TABLE "post_topics_new" (
+           "post_id" TEXT REFERENCES "posts"("id"),
+           "topic_id" INTEGER REFERENCES "topics"("id"),
+           "weight" REAL,
+           PRIMARY KEY ("post_id", "topic_id")
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO "post_topics_new" SELECT "post_id", "topic_id", "weight"
+          FROM "post_topics" WHERE "post_id" IS NOT NULL AND "topic_id" IS NOT NULL;
+        DROP TABLE "post_topics";
+        ALTER TABLE "post_topics_new" RENAME TO "post_topics";
+        CREATE INDEX "idx_post_topics_topic_id" ON "post_topics" ("topic_id");
+
+        CREATE TABLE "post_segments_new" (
+           "post_id" TEXT REFERENCES "posts"("id"),
+           "dimension" TEXT,
+           "segment" TEXT,
+           "evidence" TEXT,
+           "about" TEXT,
+           PRIMARY KEY ("post_id", "dimension", "segment", "about")
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO "post_segments_new"
+          SELECT "post_id", "dimension", "segment", "evidence", "about" FROM "post_segments"
+          WHERE "post_id" IS NOT NULL AND "dimension" IS NOT NULL AND "segment" IS NOT NULL
+            AND "about" IS NOT NULL;
+        DROP TABLE "post_segments";
+        ALTER TABLE "post_segments_new" RENAME TO "post_segments";
+        CREATE INDEX "idx_post_segments_segment" ON "post_segments" ("segment");
+        """
+    )
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` and bring its shape up to date.
 
