@@ -155,6 +155,16 @@ _VOWELS = "aeiouyąęó"
 _ENDINGS = "(?:a|u|e|y|i|o|ie|ę|ą|em|om|ów|ach|ami|owi|s|'s|’s)?"
 
 
+def _match_key(alias: str, inflect: bool) -> str:
+    """A case-folded piece of text that every match of ``_alias_pattern(alias)`` contains."""
+    words = unicodedata.normalize("NFC", alias).split()
+    first = words[0]
+    if len(words) == 1 and inflect and not _HAN.search(first) and len(first) >= 4:
+        if first[-1].isalpha() and first[-1].lower() in _VOWELS:
+            first = first[:-1]
+    return first.casefold()
+
+
 def _alias_pattern(alias: str, inflect: bool) -> str:
     """Regex for one name: words separated by any whitespace, whole words for Latin script,
     and (``inflect``) a case ending on a long last word, so Polish "Starfall Areny" / "Arenie"
@@ -193,6 +203,9 @@ class EntityMatcher:
                 if form.strip():
                     self.forms.append(form)
                     alternatives.append((index, _alias_pattern(form, inflect)))
+        # Every match contains one of these (case-folded first word, or stem of a one-word
+        # name), so a text without any skips the regex: most posts mention no entity.
+        self._keys = frozenset(_match_key(form, inflect) for form in self.forms)
         alternatives.sort(key=lambda pair: len(pair[1]), reverse=True)
         self._group_entity = {f"e{i}": entity for i, (entity, _) in enumerate(alternatives)}
         self._pattern = (
@@ -208,9 +221,13 @@ class EntityMatcher:
         """Indexes (into :attr:`names`) of the entities mentioned in ``text``."""
         if self._pattern is None or not text:
             return set()
+        text = unicodedata.normalize("NFC", text)
+        folded = text.casefold()
+        if not any(key in folded for key in self._keys):
+            return set()
         return {
             self._group_entity[match.lastgroup]
-            for match in self._pattern.finditer(unicodedata.normalize("NFC", text))
+            for match in self._pattern.finditer(text)
             if match.lastgroup
         }
 

@@ -132,6 +132,18 @@ def test_an_entity_counts_for_every_alias_and_polish_case_ending() -> None:
     assert matrix.toarray().tolist() == [[0, 1], [0, 0], [1, 0]]
 
 
+def test_the_quick_check_before_the_regex_never_loses_a_match() -> None:
+    """find() skips the regex for texts without any name's case-folded first word (or
+    one-word stem); on texts that only the regex can judge, it answers as the regex does."""
+    matcher = EntityMatcher([("Starfall Arena", []), ("Ninja", []), ("Pixel Farm", ["PF"])])
+    texts = ["STARFALL\nARENY wrócił", "Ninji nie ma", "NINJOM się podoba", "pf 2 is out",
+             "pixel farmy", "Starfal Arena", "ninj", "ＳＴＡＲＦＡＬＬ Arena", ""]  # fmt: skip
+    regex = [{matcher._group_entity[m.lastgroup] for m in matcher._pattern.finditer(t)}
+             for t in texts]  # fmt: skip
+    assert [matcher.find(t) for t in texts] == regex
+    assert regex[:6] == [{0}, {1}, {1}, {2}, {2}, set()]
+
+
 def test_windows_cover_the_seven_days_ending_on_as_of_and_the_weeks_before() -> None:
     windows = Windows(dt.date(2026, 11, 22), baseline_weeks=8)
     assert windows.bounds() == ("2026-09-21T00:00:00Z", "2026-11-23T00:00:00Z")
