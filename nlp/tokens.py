@@ -275,8 +275,8 @@ class Tokenizer:
         """``(tokens_many(...)[i], search_text(texts[i], ...))`` for every text, with the
         search text None where the text has no Chinese character.
 
-        Cheaper than calling both: a Chinese text without keyphrases, URLs or other noise
-        is segmented once for its tokens and its search text.
+        Cheaper than calling both: the search text of a Chinese text reuses the jieba cuts
+        of its tokens (all of them when the text has no keyphrase, URL or other noise).
         """
         tokens, search = self._prepare(texts, langs, progress, with_search=True)
         return list(zip(tokens, search, strict=True))
@@ -315,21 +315,21 @@ class Tokenizer:
         # segmenter in one batch per language, then the pieces are put back in order.
         pieces: list[list[str | list[str]]] = []
         search: list[str | None] = [None] * len(texts)
-        # Texts whose search text comes from the cut of their one Chinese piece.
-        search_from_piece: set[int] = set()
+        # Chinese texts whose search text is cut with their pieces: jieba cuts every run of
+        # Chinese on its own, so the runs a text shares with its pieces are cut once.
+        chinese: dict[int, tuple[str, dict[str, list[str]]]] = {}
         by_lang: dict[str, list[tuple[int, int, str]]] = {}
         for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
             nfc = unicodedata.normalize("NFC", text or "")
             clean = _denoise(nfc)
             code = self._route(clean, lang)
-            split = list(self._split(clean))
             if with_search and _HAN.search(nfc):
-                if code == "zh" and split == [(False, nfc)]:
-                    search_from_piece.add(i)
+                if code == "zh":
+                    chinese[i] = (nfc, {})
                 else:
                     search[i] = self.search_text(nfc, lang)
             parts: list[str | list[str]] = []
-            for is_keyphrase, piece in split:
+            for is_keyphrase, piece in self._split(clean):
                 if is_keyphrase:
                     parts.append(piece)
                 elif piece.strip():
@@ -340,20 +340,20 @@ class Tokenizer:
         for code, jobs in by_lang.items():
             for start in range(0, len(jobs), _BATCH):
                 batch = jobs[start : start + _BATCH]
-                texts_batch = [piece for _, _, piece in batch]
                 if code == "zh":
-                    cuts = [list(self._jieba.cut(piece)) for piece in texts_batch]
-                    segmented = [self._chinese_words(cut) for cut in cuts]
-                    for (i, _, _), cut in zip(batch, cuts, strict=True):
-                        if i in search_from_piece:
-                            search[i] = self._search_from_cut(cut)
+                    segmented = [
+                        self._chinese_words(self._cut(piece, chinese[i][1] if i in chinese else {}))
+                        for i, _, piece in batch
+                    ]
                 else:
-                    segmented = self._segment(code, texts_batch)
+                    segmented = self._segment(code, [piece for _, _, piece in batch])
                 for (i, slot, _), words in zip(batch, segmented, strict=True):
                     pieces[i][slot] = words
                 done += len(batch)
                 if progress is not None:  # in texts, though the work is counted in pieces
                     progress(len(texts) * done // total_pieces, len(texts))
+        for i, (nfc, blocks) in chinese.items():
+            search[i] = self._search_from_cut(self._cut(nfc, blocks))
         out: list[list[str]] = []
         for parts in pieces:
             tokens: list[str] = []
@@ -429,6 +429,33 @@ class Tokenizer:
             for word in (w.strip().lower() for w in cut)
             if word and word not in stops and _is_word(word)
         ]
+
+    def _cut(self, text: str, blocks: dict[str, list[str]]) -> list[str]:
+        """``jieba.cut(text)`` (HMM on), its runs of Chinese looked up in ``blocks`` first.
+
+        The loop is jieba's ``Tokenizer.cut``: runs of Chinese (and letters and digits) are
+        cut one by one, whitespace is kept whole and other characters one by one.
+        """
+        import jieba
+
+        han, skip = jieba.re_han_default, jieba.re_skip_default
+        cut_block = self._jieba._Tokenizer__cut_DAG  # what cut() does with one run
+        words: list[str] = []
+        for block in han.split(text):
+            if not block:
+                continue
+            if han.match(block):
+                try:
+                    words += blocks[block]
+                except KeyError:
+                    words += blocks.setdefault(block, list(cut_block(block)))
+            else:
+                for part in skip.split(block):
+                    if skip.match(part):
+                        words.append(part)
+                    else:
+                        words.extend(part)
+        return words
 
     def _search_from_cut(self, cut: list[str]) -> str:
         """jieba's ``cut_for_search`` of a text from the text's ``cut``, words joined by

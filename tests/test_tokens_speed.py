@@ -207,6 +207,17 @@ def test_search_text_is_jiebas_search_mode(samples: list[tuple[str | None, str]]
         assert fast.search_text(text, None) == reference.search_text(text, None)
 
 
+def test_chinese_cut_is_jiebas_with_or_without_shared_runs(
+    samples: list[tuple[str | None, str]],
+) -> None:
+    fast = Tokenizer(KEYPHRASES)
+    shared: dict[str, list[str]] = {}
+    for _, text in samples:
+        expected = list(fast._jieba.cut(text))
+        assert fast._cut(text, {}) == expected
+        assert fast._cut(text, shared) == expected
+
+
 def test_vietnamese_words_are_those_of_spacys_pyvi_tokenizer(
     samples: list[tuple[str | None, str]],
 ) -> None:
