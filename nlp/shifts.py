@@ -43,10 +43,11 @@ import functools
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from scipy import stats
 
 from nlp.segments import Dimension, SegmentMatch, load_dimensions
@@ -172,66 +173,184 @@ def parse_time(value: dt.datetime | str, post_id: str = "?") -> dt.datetime:
 
 # --------------------------------------------------------------------------- authors
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_NOTHING: frozenset[tuple[str, str]] = frozenset()
+
+
+def _disclosed(segments: Iterable[SegmentMatch]) -> frozenset[tuple[str, str]]:
+    if not segments:
+        return _NOTHING
+    return frozenset((m.dimension, m.segment) for m in segments if m.about == "author")
+
+
+def _time_parser() -> Callable[[dt.datetime | str, str], int]:
+    """``parse_time`` as microseconds since the epoch, each distinct text parsed once."""
+    parsed: dict[str, int] = {}
+
+    def microseconds(value: dt.datetime | str, post_id: str) -> int:
+        if isinstance(value, str):
+            found = parsed.get(value)
+            if found is None:
+                found = parsed[value] = (parse_time(value, post_id) - _EPOCH) // _MICROSECOND
+            return found
+        return (parse_time(value, post_id) - _EPOCH) // _MICROSECOND
+
+    return microseconds
+
 
 @dataclass
-class _Post:
-    post_id: str
-    author: str
-    when: dt.datetime
-    disclosed: frozenset[tuple[str, str]]  # (dimension, segment) the author said of themself
+class AudienceSample:
+    """Posts parsed once, as columns: what :func:`audience_shifts`, :func:`coverage` and
+    :func:`author_profiles` work on. Given records, each builds one; build it yourself with
+    :meth:`from_records` or :meth:`from_posts` to share one between them.
 
+    One entry per distinct post: ``authors`` are codes into ``author_keys``, ``times`` are
+    microseconds since the epoch (UTC), ``disclosed`` the (dimension, segment) pairs the author
+    said of themself. ``subjects`` maps (kind, subject) to the positions of its posts.
+    """
 
-@dataclass
-class _Prepared:
-    """Records parsed once: every post, and per subject and window the posts by id."""
+    post_ids: list[str]
+    authors: np.ndarray
+    author_keys: list[str]
+    times: np.ndarray
+    disclosed: list[frozenset[tuple[str, str]]]
+    subjects: dict[tuple[str, str], np.ndarray]
 
-    posts: dict[str, _Post]
-    by_subject: dict[tuple[str, str], dict[str, dict[str, _Post]]]
+    @classmethod
+    def from_records(cls, records: Iterable[SubjectRecord]) -> AudienceSample:
+        """The records merged per post: its first record gives the post's author and time,
+        and the author's disclosures in all its records count."""
+        index: dict[str, int] = {}
+        post_ids: list[str] = []
+        authors: list[str] = []
+        times: list[int] = []
+        disclosed: list[frozenset[tuple[str, str]]] = []
+        subjects: dict[tuple[str, str], dict[int, None]] = defaultdict(dict)
+        microseconds = _time_parser()
+        for record in records:
+            if not isinstance(record, SubjectRecord):
+                raise ShiftInputError(f"expected SubjectRecord items, got {type(record).__name__}")
+            if not record.post_id or not record.author_key:
+                raise ShiftInputError(
+                    f"post {record.post_id!r}: post_id and author_key are required"
+                )
+            found = _disclosed(record.segments)
+            position = index.get(record.post_id)
+            if position is None:
+                position = index[record.post_id] = len(post_ids)
+                post_ids.append(record.post_id)
+                authors.append(record.author_key)
+                times.append(microseconds(record.published_at, record.post_id))
+                disclosed.append(found)
+            elif not found <= disclosed[position]:
+                disclosed[position] = disclosed[position] | found
+            if record.subject is None:
+                continue
+            _check_kind(record.subject_kind, record.post_id)
+            subjects[(record.subject_kind, record.subject)][position] = None
+        return cls._build(post_ids, authors, times, disclosed, subjects)
 
+    @classmethod
+    def from_posts(
+        cls,
+        post_ids: Sequence[str],
+        authors: Sequence[str],
+        published: Sequence[dt.datetime | str],
+        disclosed: Sequence[frozenset[tuple[str, str]]],
+        subjects: Mapping[tuple[str, str], Iterable[int]],
+    ) -> AudienceSample:
+        """Posts as columns, one entry per distinct post in each; ``subjects`` maps (kind,
+        subject) to the positions of the posts about it. The same sample as
+        :meth:`from_records` given a record per post and subject (a post about none: one
+        record with subject None)."""
+        if not len(post_ids) == len(authors) == len(published) == len(disclosed):
+            raise ShiftInputError("post_ids, authors, published and disclosed differ in length")
+        if len(set(post_ids)) != len(post_ids):
+            raise ShiftInputError("post_ids must be distinct")
+        for post_id, author in zip(post_ids, authors, strict=True):
+            if not post_id or not author:
+                raise ShiftInputError(f"post {post_id!r}: post_id and author_key are required")
+        microseconds = _time_parser()
+        times = [
+            microseconds(when, post_id) for post_id, when in zip(post_ids, published, strict=True)
+        ]
+        for (kind, _), positions in subjects.items():
+            for position in positions:
+                _check_kind(kind, post_ids[position])
+                break
+        return cls._build(list(post_ids), authors, times, list(disclosed), subjects)
 
-def _prepare(records: Iterable[SubjectRecord], windows: Windows | None) -> _Prepared:
-    posts: dict[str, _Post] = {}
-    by_subject: dict[tuple[str, str], dict[str, dict[str, _Post]]] = defaultdict(
-        lambda: {BASELINE: {}, RECENT: {}}
-    )
-    for record in records:
-        if not isinstance(record, SubjectRecord):
-            raise ShiftInputError(f"expected SubjectRecord items, got {type(record).__name__}")
-        if not record.post_id or not record.author_key:
-            raise ShiftInputError(f"post {record.post_id!r}: post_id and author_key are required")
-        post = posts.get(record.post_id)
-        disclosed = frozenset(
-            (m.dimension, m.segment) for m in record.segments if m.about == "author"
+    @classmethod
+    def _build(
+        cls,
+        post_ids: list[str],
+        authors: Sequence[str],
+        times: list[int],
+        disclosed: list[frozenset[tuple[str, str]]],
+        subjects: Mapping[tuple[str, str], Iterable[int]],
+    ) -> AudienceSample:
+        codes: dict[str, int] = {}
+        author_codes = [codes.setdefault(author, len(codes)) for author in authors]
+        return cls(
+            post_ids=post_ids,
+            authors=np.asarray(author_codes, dtype=np.int64),
+            author_keys=list(codes),
+            times=np.asarray(times, dtype=np.int64),
+            disclosed=disclosed,
+            subjects={
+                key: np.unique(np.fromiter(positions, dtype=np.int64))
+                for key, positions in subjects.items()
+            },
         )
-        if post is None:
-            when = parse_time(record.published_at, record.post_id)
-            post = posts[record.post_id] = _Post(record.post_id, record.author_key, when, disclosed)
-        elif not disclosed <= post.disclosed:
-            post.disclosed = post.disclosed | disclosed
-        if record.subject is None:
-            continue
-        if record.subject_kind not in SUBJECT_KINDS:
-            raise ShiftInputError(
-                f"post {record.post_id}: subject_kind must be entity or topic, "
-                f"got {record.subject_kind!r}"
-            )
-        window = windows.window(post.when) if windows is not None else None
-        if window is not None:
-            by_subject[(record.subject_kind, record.subject)][window][post.post_id] = post
-    return _Prepared(posts=posts, by_subject=by_subject)
+
+    @functools.cached_property
+    def _time_list(self) -> list[int]:
+        return self.times.tolist()
+
+    def windows_of(self, windows: Windows) -> np.ndarray:
+        """Per post 0 (baseline), 1 (recent) or -1 (neither)."""
+        start, middle, end = (
+            (when - _EPOCH) // _MICROSECOND
+            for when in (windows.baseline_start, windows.recent_start, windows.end)
+        )
+        found = np.full(len(self.times), -1, dtype=np.int8)
+        found[(self.times >= start) & (self.times < middle)] = 0
+        found[(self.times >= middle) & (self.times < end)] = 1
+        return found
+
+
+def _check_kind(kind: str | None, post_id: str) -> None:
+    if kind not in SUBJECT_KINDS:
+        raise ShiftInputError(f"post {post_id}: subject_kind must be entity or topic, got {kind!r}")
+
+
+def _sample(records: Iterable[SubjectRecord] | AudienceSample) -> AudienceSample:
+    if isinstance(records, AudienceSample):
+        return records
+    return AudienceSample.from_records(records)
+
+
+def _split(positions: np.ndarray, in_window: np.ndarray) -> dict[str, np.ndarray]:
+    found = in_window[positions]
+    return {BASELINE: positions[found == 0], RECENT: positions[found == 1]}
 
 
 def _profiles(
-    posts: Iterable[_Post], until: dt.datetime | None, dims: Mapping[str, Dimension]
-) -> dict[str, dict[str, frozenset[str]]]:
-    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
+    sample: AudienceSample, until: dt.datetime | None, dims: Mapping[str, Dimension]
+) -> dict[int, dict[str, frozenset[str]]]:
+    """Per author code, per dimension, the segments they disclosed (see author_profiles)."""
+    limit = None if until is None else (until - _EPOCH) // _MICROSECOND
+    times = sample._time_list
+    authors = sample.authors.tolist()
+    counts: dict[int, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
-    for post in posts:
-        if post.disclosed and (until is None or post.when < until):
-            for dimension, segment in post.disclosed:
-                counts[post.author][dimension][segment] += 1
-    profiles: dict[str, dict[str, frozenset[str]]] = {}
+    for position, disclosed in enumerate(sample.disclosed):
+        if disclosed and (limit is None or times[position] < limit):
+            for dimension, segment in disclosed:
+                counts[authors[position]][dimension][segment] += 1
+    profiles: dict[int, dict[str, frozenset[str]]] = {}
     for author, by_dimension in counts.items():
         profile: dict[str, frozenset[str]] = {}
         for dimension, by_segment in by_dimension.items():
@@ -250,8 +369,42 @@ def _profiles(
     return profiles
 
 
+@dataclass
+class _Known:
+    """Author profiles as masks over author codes."""
+
+    disclosing: np.ndarray  # per post: the author disclosed something in it
+    anything: np.ndarray  # per author: a known segment in some dimension
+    dimension: dict[str, np.ndarray]  # per dimension, per author: a known segment
+    segment: dict[str, dict[str, np.ndarray]]  # per dimension and segment, per author
+
+    @classmethod
+    def of(
+        cls, sample: AudienceSample, until: dt.datetime, dims: Mapping[str, Dimension]
+    ) -> _Known:
+        size = len(sample.author_keys)
+        known = cls(
+            disclosing=np.fromiter(map(bool, sample.disclosed), dtype=bool),
+            anything=np.zeros(size, dtype=bool),
+            dimension={},
+            segment={},
+        )
+        for author, profile in _profiles(sample, until, dims).items():
+            known.anything[author] = True
+            for name, segments in profile.items():
+                if name not in known.dimension:
+                    known.dimension[name] = np.zeros(size, dtype=bool)
+                known.dimension[name][author] = True
+                by_segment = known.segment.setdefault(name, {})
+                for segment in segments:
+                    if segment not in by_segment:
+                        by_segment[segment] = np.zeros(size, dtype=bool)
+                    by_segment[segment][author] = True
+        return known
+
+
 def author_profiles(
-    records: Iterable[SubjectRecord],
+    records: Iterable[SubjectRecord] | AudienceSample,
     *,
     until: dt.datetime | None = None,
     dimensions: Mapping[str, Dimension] | None = None,
@@ -263,7 +416,11 @@ def author_profiles(
     posts wins and a tie leaves the dimension out; otherwise every disclosed segment counts.
     """
     dims = dimensions if dimensions is not None else load_dimensions()
-    return _profiles(_prepare(records, None).posts.values(), until, dims)
+    sample = _sample(records)
+    return {
+        sample.author_keys[author]: profile
+        for author, profile in _profiles(sample, until, dims).items()
+    }
 
 
 # --------------------------------------------------------------------------- statistics
@@ -343,7 +500,7 @@ def adjust_p_values(p_values: Sequence[float], method: str = "bh") -> list[float
 
 
 def audience_shifts(
-    records: Iterable[SubjectRecord],
+    records: Iterable[SubjectRecord] | AudienceSample,
     as_of: dt.date | dt.datetime | str,
     *,
     baseline_weeks: int = 8,
@@ -378,11 +535,13 @@ def audience_shifts(
         )
     windows = analysis_windows(as_of, baseline_weeks, recent_days)
     dims = dimensions if dimensions is not None else load_dimensions()
-    prepared = _prepare(records, windows)
-    profiles = _profiles(prepared.posts.values(), windows.end, dims)
+    sample = _sample(records)
+    known = _Known.of(sample, windows.end, dims)
+    in_window = sample.windows_of(windows)
 
     rows: list[dict[str, Any]] = []
-    for (kind, subject), posts in sorted(prepared.by_subject.items()):
+    for kind, subject in sorted(sample.subjects):
+        posts = _split(sample.subjects[(kind, subject)], in_window)
         for dimension in dims.values():
             rows.extend(
                 _subject_rows(
@@ -390,7 +549,8 @@ def audience_shifts(
                     subject,
                     dimension,
                     posts,
-                    profiles,
+                    sample,
+                    known,
                     windows,
                     min_authors=min_authors,
                     min_segment_authors=min_segment_authors,
@@ -422,8 +582,9 @@ def _subject_rows(
     kind: str,
     subject: str,
     dimension: Dimension,
-    posts: Mapping[str, Mapping[str, _Post]],
-    profiles: Mapping[str, Mapping[str, frozenset[str]]],
+    posts: Mapping[str, np.ndarray],
+    sample: AudienceSample,
+    known: _Known,
     windows: Windows,
     *,
     min_authors: int,
@@ -432,35 +593,38 @@ def _subject_rows(
     max_evidence: int,
 ) -> list[dict[str, Any]]:
     name = dimension.name
-    known: dict[str, dict[str, frozenset[str]]] = {}  # window -> author -> segments
-    for window in (BASELINE, RECENT):
-        known[window] = {}
-        for post in posts[window].values():
-            segments = profiles.get(post.author, {}).get(name)
-            if segments:
-                known[window][post.author] = segments
-    n_baseline, n_recent = len(known[BASELINE]), len(known[RECENT])
+    known_here = known.dimension.get(name)
+    if known_here is None:
+        return []  # nobody's segment is known in this dimension
+    authors = {window: sample.authors[posts[window]] for window in (BASELINE, RECENT)}
+    # window -> the distinct authors of the subject's posts with a known segment
+    known_authors = {
+        window: np.unique(codes[known_here[codes]]) for window, codes in authors.items()
+    }
+    n_baseline, n_recent = len(known_authors[BASELINE]), len(known_authors[RECENT])
     if n_baseline < min_authors or n_recent < min_authors:
         return []
+    by_segment = known.segment.get(name, {})
+    times, post_ids, disclosed = sample._time_list, sample.post_ids, sample.disclosed
     rows = []
     for segment in dimension.segments:
-        members = {
-            window: {a for a, segments in known[window].items() if segment in segments}
-            for window in (BASELINE, RECENT)
-        }
-        x_baseline, x_recent = len(members[BASELINE]), len(members[RECENT])
+        member = by_segment.get(segment)
+        if member is None:
+            continue  # no author in the segment: fewer than min_segment_authors (>= 1)
+        x_baseline = int(np.count_nonzero(member[known_authors[BASELINE]]))
+        x_recent = int(np.count_nonzero(member[known_authors[RECENT]]))
         if x_baseline + x_recent < min_segment_authors:
             continue
         p_value, _ = proportion_test(x_recent, n_recent, x_baseline, n_baseline)
         low, high = newcombe_interval(x_recent, n_recent, x_baseline, n_baseline, ci_level)
         baseline_share, recent_share = x_baseline / n_baseline, x_recent / n_recent
         post_counts = {
-            window: sum(1 for p in posts[window].values() if p.author in members[window])
-            for window in (BASELINE, RECENT)
+            window: int(np.count_nonzero(member[codes])) for window, codes in authors.items()
         }
+        pair = (name, segment)
         evidence = sorted(
-            (p for p in posts[RECENT].values() if p.author in members[RECENT]),
-            key=lambda p: ((name, segment) not in p.disclosed, -p.when.timestamp(), p.post_id),
+            posts[RECENT][member[authors[RECENT]]].tolist(),
+            key=lambda p: (pair not in disclosed[p], -times[p], post_ids[p]),
         )[:max_evidence]
         rows.append(
             {
@@ -482,7 +646,7 @@ def _subject_rows(
                 "p_adjusted": p_value,
                 "significant": 0,
                 "direction": "up" if recent_share >= baseline_share else "down",
-                "evidence": json.dumps([p.post_id for p in evidence]),
+                "evidence": json.dumps([post_ids[p] for p in evidence]),
             }
         )
     return rows
@@ -492,7 +656,7 @@ def _subject_rows(
 
 
 def coverage(
-    records: Iterable[SubjectRecord],
+    records: Iterable[SubjectRecord] | AudienceSample,
     as_of: dt.date | dt.datetime | str,
     *,
     baseline_weeks: int = 8,
@@ -511,26 +675,26 @@ def coverage(
     """
     windows = analysis_windows(as_of, baseline_weeks, recent_days)
     dims = dimensions if dimensions is not None else load_dimensions()
-    prepared = _prepare(records, windows)
-    profiles = _profiles(prepared.posts.values(), windows.end, dims)
-    overall: dict[str, dict[str, _Post]] = {BASELINE: {}, RECENT: {}}
-    for post in prepared.posts.values():
-        window = windows.window(post.when)
-        if window is not None:
-            overall[window][post.post_id] = post
+    sample = _sample(records)
+    known = _Known.of(sample, windows.end, dims)
+    in_window = sample.windows_of(windows)
+    overall = {BASELINE: np.flatnonzero(in_window == 0), RECENT: np.flatnonzero(in_window == 1)}
     result: dict[str, Any] = {
         "as_of": windows.as_of.isoformat(),
-        "windows": _window_coverage(overall, profiles, dims, windows),
+        "windows": _window_coverage(overall, sample, known, dims, windows),
     }
     if by_subject:
-        result["subjects"] = [
-            {
-                "subject_kind": kind,
-                "subject": subject,
-                "windows": _window_coverage(posts, profiles, dims, windows),
-            }
-            for (kind, subject), posts in sorted(prepared.by_subject.items())
-        ]
+        result["subjects"] = []
+        for kind, subject in sorted(sample.subjects):
+            posts = _split(sample.subjects[(kind, subject)], in_window)
+            if len(posts[BASELINE]) or len(posts[RECENT]):
+                result["subjects"].append(
+                    {
+                        "subject_kind": kind,
+                        "subject": subject,
+                        "windows": _window_coverage(posts, sample, known, dims, windows),
+                    }
+                )
     return result
 
 
@@ -539,8 +703,9 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _window_coverage(
-    posts: Mapping[str, Mapping[str, _Post]],
-    profiles: Mapping[str, Mapping[str, frozenset[str]]],
+    posts: Mapping[str, np.ndarray],
+    sample: AudienceSample,
+    known: _Known,
     dims: Mapping[str, Dimension],
     windows: Windows,
 ) -> dict[str, Any]:
@@ -550,32 +715,31 @@ def _window_coverage(
     }
     result = {}
     for window in (BASELINE, RECENT):
-        window_posts = posts[window].values()
-        authors = {p.author for p in window_posts}
-        posts_known = sum(1 for p in window_posts if p.disclosed)
-        authors_known = sum(1 for a in authors if profiles.get(a))
+        window_posts = posts[window]
+        authors = np.unique(sample.authors[window_posts])
+        posts_known = int(np.count_nonzero(known.disclosing[window_posts]))
+        authors_known = int(np.count_nonzero(known.anything[authors]))
         by_dimension = {}
         for name in dims:
-            segments: dict[str, int] = defaultdict(int)
-            known = 0
-            for author in authors:
-                values = profiles.get(author, {}).get(name)
-                if values:
-                    known += 1
-                    for segment in values:
-                        segments[segment] += 1
+            mask = known.dimension.get(name)
+            known_here = int(np.count_nonzero(mask[authors])) if mask is not None else 0
+            segments = {}
+            for segment, member in sorted(known.segment.get(name, {}).items()):
+                count = int(np.count_nonzero(member[authors]))
+                if count:
+                    segments[segment] = count
             by_dimension[name] = {
-                "authors_known": known,
-                "author_share": _share(known, len(authors)),
-                "segments": dict(sorted(segments.items())),
+                "authors_known": known_here,
+                "author_share": _share(known_here, len(authors)),
+                "segments": segments,
             }
         start, end = bounds[window]
         result[window] = {
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "posts": len(posts[window]),
+            "posts": len(window_posts),
             "posts_known": posts_known,
-            "post_share": _share(posts_known, len(posts[window])),
+            "post_share": _share(posts_known, len(window_posts)),
             "authors": len(authors),
             "authors_known": authors_known,
             "author_share": _share(authors_known, len(authors)),

@@ -16,10 +16,11 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from nlp.segments import SegmentMatch, SegmentTagger, post_segment_rows
-from nlp.shifts import SubjectRecord, audience_shifts, coverage
+from nlp.shifts import AudienceSample, audience_shifts, coverage
 from pipelines.parallel import default_processes, fork_pool, split
 
 BATCH = 2_000  # posts tagged per transaction (per worker process)
@@ -101,32 +102,57 @@ def window_segments(
     return found
 
 
-def subject_records(ctx: Any, segments: Mapping[str, list[SegmentMatch]]) -> list[SubjectRecord]:
-    """One record per window post and subject (watched entity or topic) it is about.
+def window_disclosures(
+    db: sqlite_utils.Database, post_ids: list[str]
+) -> dict[str, frozenset[tuple[str, str]]]:
+    """Per post, the (dimension, segment) pairs its author disclosed about themself."""
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for post_id, dimension, segment in db.execute(
+        "select post_id, dimension, segment from post_segments "
+        "where about = 'author' and segment != 'unknown' "
+        "and post_id in (select value from json_each(?))",
+        [json.dumps(post_ids)],
+    ):
+        found[post_id].add((dimension, segment))
+    return {post_id: frozenset(pairs) for post_id, pairs in found.items()}
+
+
+def audience_sample(
+    ctx: Any, disclosed: Mapping[str, frozenset[tuple[str, str]]]
+) -> AudienceSample:
+    """The window's posts, with the subjects (watched entities, topics) each is about.
 
     Posts without a known author are left out: with no handle they cannot be counted
     as distinct people. Posts about no subject still tell who their author is.
     """
     window = ctx.window
-    labels = {topic["id"]: topic["label"] for topic in ctx.topics}
-    entities = window.entities.tocsr()
-    # Row slices of a CSR matrix cost tens of microseconds each; its arrays cost nothing.
-    starts, columns = entities.indptr.tolist(), entities.indices.tolist()
-    records: list[SubjectRecord] = []
-    for row, post_id in enumerate(window.post_ids):
-        author = window.author_keys[window.authors[row]]
-        if author.endswith(":"):
-            continue
-        subjects = [
-            ("entity", window.entity_names[j]) for j in columns[starts[row] : starts[row + 1]]
-        ]
-        if window.topic_ids is not None and window.topic_ids[row] in labels:
-            subjects.append(("topic", labels[window.topic_ids[row]]))
-        matches = tuple(segments.get(post_id, ()))
-        when = window.published[row]
-        for kind, subject in subjects or [(None, None)]:
-            records.append(SubjectRecord(post_id, author, kind, subject, when, matches))
-    return records
+    anonymous = np.array([key.endswith(":") for key in window.author_keys], dtype=bool)
+    rows = np.flatnonzero(~anonymous[window.authors])
+    position = np.full(window.size, -1, dtype=np.int64)  # window row -> position in the sample
+    position[rows] = np.arange(len(rows))
+    subjects: dict[tuple[str, str], list[np.ndarray]] = defaultdict(list)
+    entities = window.entities.tocsc()
+    for column, name in enumerate(window.entity_names):
+        about = position[entities.indices[entities.indptr[column] : entities.indptr[column + 1]]]
+        subjects[("entity", name)].append(about[about >= 0])
+    if window.topic_ids is not None:
+        labels = {topic["id"]: topic["label"] for topic in ctx.topics}
+        topic_ids = np.asarray(window.topic_ids)[rows]
+        for topic_id, label in labels.items():
+            subjects[("topic", label)].append(np.flatnonzero(topic_ids == topic_id))
+    rows_list = rows.tolist()
+    post_ids = [window.post_ids[row] for row in rows_list]
+    return AudienceSample.from_posts(
+        post_ids,
+        [window.author_keys[code] for code in window.authors[rows].tolist()],
+        [window.published[row] for row in rows_list],
+        [disclosed.get(post_id, frozenset()) for post_id in post_ids],
+        {
+            key: np.concatenate(parts)
+            for key, parts in subjects.items()
+            if any(len(part) for part in parts)
+        },
+    )
 
 
 def audience(ctx: Any) -> dict[str, Any]:
@@ -137,9 +163,9 @@ def audience(ctx: Any) -> dict[str, Any]:
     window = ctx.window
     if window is None or not window.size:
         return {"tagged": tagged, "shifts": 0, "significant": 0}
-    records = subject_records(ctx, window_segments(ctx.db, list(window.post_ids)))
+    sample = audience_sample(ctx, window_disclosures(ctx.db, list(window.post_ids)))
     rows = audience_shifts(
-        records,
+        sample,
         ctx.as_of,
         baseline_weeks=ctx.options.baseline_weeks,
         dimensions=tagger.dimensions,
@@ -148,7 +174,7 @@ def audience(ctx: Any) -> dict[str, Any]:
         ctx.db.execute("delete from audience_shifts where as_of = ?", [ctx.as_of])
         if rows:
             ctx.db["audience_shifts"].insert_all(rows, alter=True)
-    known = coverage(records, ctx.as_of, baseline_weeks=ctx.options.baseline_weeks,
+    known = coverage(sample, ctx.as_of, baseline_weeks=ctx.options.baseline_weeks,
                      dimensions=tagger.dimensions)  # fmt: skip
     return {
         "tagged": tagged,
