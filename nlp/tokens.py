@@ -27,11 +27,12 @@ import re
 import string
 import threading
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     import jieba
@@ -187,16 +188,9 @@ def _jieba_with(words: frozenset[str]) -> jieba.Tokenizer:
 
 @functools.cache
 def _polish_lookup() -> Callable[[str], str | None]:
-    from simplemma.strategies import LOW_MEMORY_DICTIONARY_FACTORY, DictionaryLookupStrategy
+    from nlp.lemmas import lemma_lookup
 
-    strategy = DictionaryLookupStrategy(LOW_MEMORY_DICTIONARY_FACTORY)
-
-    @functools.lru_cache(maxsize=200_000)
-    def lemma(word: str) -> str | None:
-        found = strategy.get_lemma(word, "pl")
-        return found.lower() if found else None
-
-    return lemma
+    return lemma_lookup("pl")
 
 
 # --------------------------------------------------------------------------------------------
@@ -727,52 +721,108 @@ def find_phrases(
         raise ValueError("min_count must be at least 1")
     if not -1.0 <= threshold <= 1.0:
         raise ValueError("threshold is an npmi value between -1 and 1")
-    docs = [[(token,) for token in doc] for doc in docs_tokens]
+    # Units (a token, or tokens merged into a phrase) are numbered; the documents become one
+    # array of unit numbers in which -1 ends a document, so no pair spans two.
+    units: list[tuple[str, ...]] = []
+    number: dict[tuple[str, ...], int] = {}
+    flat = np.fromiter(
+        (
+            unit
+            for doc in docs_tokens
+            for unit in (*(_unit_id((token,), units, number) for token in doc), -1)
+        ),
+        dtype=np.int64,
+    )
     found: set[tuple[str, ...]] = set()
     for _ in range(max(1, max_words - 1)):
-        new = _score_pairs(docs, min_count, threshold, max_words) - found
+        new = _score_pairs(flat, units, min_count, threshold, max_words) - found
         if not new:
             break
         found |= new
-        docs = [_merge_units(doc, found) for doc in docs]
+        flat = _merge_units(flat, units, number, found)
     return found
 
 
+def _unit_id(
+    unit: tuple[str, ...], units: list[tuple[str, ...]], number: dict[tuple[str, ...], int]
+) -> int:
+    found = number.get(unit)
+    if found is None:
+        found = number[unit] = len(units)
+        units.append(unit)
+    return found
+
+
+def _pair_codes(flat: np.ndarray, size: int) -> np.ndarray:
+    """``a * size + b`` for each unit and the next one in its document; -1 at a document's end."""
+    left, right = flat[:-1], flat[1:]
+    return np.where((left >= 0) & (right >= 0), left * size + right, -1)
+
+
 def _score_pairs(
-    docs: list[list[tuple[str, ...]]], min_count: int, threshold: float, max_words: int
+    flat: np.ndarray,
+    units: list[tuple[str, ...]],
+    min_count: int,
+    threshold: float,
+    max_words: int,
 ) -> set[tuple[str, ...]]:
-    units: Counter[tuple[str, ...]] = Counter()
-    pairs: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
-    for doc in docs:
-        units.update(doc)
-        pairs.update(zip(doc, doc[1:], strict=False))
-    total = sum(units.values())
+    """Adjacent unit pairs counted with numpy; npmi of the frequent ones in plain floats."""
+    size = len(units)
+    if not size:
+        return set()
+    unit_counts = np.bincount(flat[flat >= 0], minlength=size)
+    total = int(unit_counts.sum())
+    codes = _pair_codes(flat, size)
+    codes, counts = np.unique(codes[codes >= 0], return_counts=True)
+    frequent = counts >= min_count
     phrases = set()
-    for (a, b), count in pairs.items():
-        if count < min_count or len(a) + len(b) > max_words or a == b:
+    for code, count in zip(codes[frequent].tolist(), counts[frequent].tolist(), strict=True):
+        a, b = divmod(code, size)
+        if a == b or len(units[a]) + len(units[b]) > max_words:
             continue
         p_ab = count / total
         if p_ab >= 1.0:
             continue
-        pmi = math.log(p_ab / ((units[a] / total) * (units[b] / total)))
+        p_a, p_b = int(unit_counts[a]) / total, int(unit_counts[b]) / total
+        pmi = math.log(p_ab / (p_a * p_b))
         if pmi / -math.log(p_ab) >= threshold:
-            phrases.add(a + b)
+            phrases.add(units[a] + units[b])
     return phrases
 
 
 def _merge_units(
-    doc: list[tuple[str, ...]], phrases: set[tuple[str, ...]]
-) -> list[tuple[str, ...]]:
-    merged: list[tuple[str, ...]] = []
-    i = 0
-    while i < len(doc):
-        if i + 1 < len(doc) and doc[i] + doc[i + 1] in phrases:
-            merged.append(doc[i] + doc[i + 1])
-            i += 2
-        else:
-            merged.append(doc[i])
-            i += 1
-    return merged
+    flat: np.ndarray,
+    units: list[tuple[str, ...]],
+    number: dict[tuple[str, ...], int],
+    phrases: set[tuple[str, ...]],
+) -> np.ndarray:
+    """Join adjacent units that form a phrase, left to right: in a run of joinable pairs
+    ``a b c d`` the first, third, ... pair is joined (``ab cd``), as a scan would."""
+    size = len(units)
+    joinable: dict[int, int] = {}  # pair code -> number of the phrase
+    for phrase in phrases:
+        for cut in range(1, len(phrase)):
+            a, b = number.get(phrase[:cut], size), number.get(phrase[cut:], size)
+            if a < size and b < size:  # both in the documents (not phrases numbered here)
+                joinable[a * size + b] = _unit_id(phrase, units, number)
+    if not joinable:
+        return flat
+    keys = np.fromiter(joinable, dtype=np.int64)
+    values = np.fromiter(joinable.values(), dtype=np.int64)
+    order = np.argsort(keys)
+    keys, values = keys[order], values[order]
+    codes = _pair_codes(flat, size)
+    at = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+    can = keys[at] == codes
+    position = np.arange(len(can))
+    starts = can & ~np.concatenate(([False], can[:-1]))
+    run_start = np.maximum.accumulate(np.where(starts, position, 0))
+    take = can & ((position - run_start) % 2 == 0)
+    merged = flat.copy()
+    merged[:-1][take] = values[at[take]]
+    keep = np.ones(len(flat), dtype=bool)
+    keep[1:][take] = False
+    return merged[keep]
 
 
 def merge_phrases(tokens: Sequence[str], phrases: set[tuple[str, ...]]) -> list[str]:

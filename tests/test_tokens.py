@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
+import random
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -200,6 +203,53 @@ def test_find_phrases_grows_to_three_words() -> None:
     docs += [["new", "phone"], ["city", "bike"], ["york", "minster"]] * 2
     assert ("new", "york", "city") in find_phrases(docs, min_count=5, threshold=0.3)
     assert ("new", "york", "city") not in find_phrases(docs, min_count=5, max_words=2)
+
+
+def _reference_phrases(
+    docs: list[list[str]], min_count: int, threshold: float, max_words: int
+) -> set[tuple[str, ...]]:
+    """find_phrases as its docstring says it, written plainly (the counting the fast one
+    does with arrays): score adjacent pairs, join found ones left to right, repeat."""
+    units = [[(token,) for token in doc] for doc in docs]
+    found: set[tuple[str, ...]] = set()
+    for _ in range(max(1, max_words - 1)):
+        single = Counter(unit for doc in units for unit in doc)
+        pairs = Counter(pair for doc in units for pair in zip(doc, doc[1:], strict=False))
+        total = sum(single.values())
+        new = set()
+        for (a, b), count in pairs.items():
+            p_ab = count / total
+            if count < min_count or len(a) + len(b) > max_words or a == b or p_ab >= 1.0:
+                continue
+            pmi = math.log(p_ab / ((single[a] / total) * (single[b] / total)))
+            if pmi / -math.log(p_ab) >= threshold:
+                new.add(a + b)
+        if not new - found:
+            break
+        found |= new
+        joined = []
+        for doc in units:
+            out, i = [], 0
+            while i < len(doc):
+                step = 2 if i + 1 < len(doc) and doc[i] + doc[i + 1] in found else 1
+                out.append(sum(doc[i : i + step], ()))
+                i += step
+            joined.append(out)
+        units = joined
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_find_phrases_matches_the_plain_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(rng.randint(2, 10))]
+    docs = [[rng.choice(vocab) for _ in range(rng.randint(0, 12))] for _ in range(60)]
+    for min_count, threshold, max_words in [(1, 0.0, 3), (2, 0.3, 3), (3, -0.5, 4), (2, 0.5, 2)]:
+        assert find_phrases(
+            docs, min_count=min_count, threshold=threshold, max_words=max_words
+        ) == _reference_phrases(docs, min_count, threshold, max_words)
+    gaming = _gaming_docs()
+    assert find_phrases(gaming, min_count=5) == _reference_phrases(gaming, 5, 0.5, 3)
 
 
 def test_find_phrases_rejects_bad_arguments() -> None:
