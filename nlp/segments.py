@@ -33,7 +33,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,10 @@ RULE_KEYS = {
     "note",
 }
 DIMENSION_KEYS = {"segments", "exclusive", "bands"}
+
+
+# libyaml's safe loader when PyYAML was built with it: the same data, several times faster.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SegmentDataError(ValueError):
@@ -238,7 +242,11 @@ class _Check:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        try:
+            return yaml.load(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            return yaml.safe_load(text)  # the same mistake, reported in PyYAML's words
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -790,7 +798,9 @@ class _Compiler:
         slots.append(group)
         return f"(?P<{group}>{body})"
 
-    def rule(self, spec: _RuleSpec) -> _Rule:
+    def rule(self, spec: _RuleSpec) -> Callable[[], _Rule]:
+        """The rule's regexes written out (mistakes in them raise here), and a function that
+        compiles them."""
         slots: list[str] = []
         pattern = spec.pattern.strip()
         anchored = pattern.startswith("{START}")
@@ -803,25 +813,32 @@ class _Compiler:
             body += r"(?!\w))" if self.boundaries else ")"
         if self.boundaries:  # the start is checked in SegmentTagger: see _word_start
             body = rf"(?:{body})(?:(?<=\W)|(?!\w))"
-        regex = _compile(body, f"{spec.where}.pattern", re.MULTILINE)
-        unless_after = None
+        after = None
         if spec.unless_after:
             preceding = self.context(spec.unless_after, f"{spec.where}.unless_after")
             left = r"(?<!\w)" if self.boundaries else ""
-            unless_after = _compile(rf"{left}(?:{preceding})\s*$", f"{spec.where}.unless_after")
-        return _Rule(
-            id=spec.id,
-            regex=regex,
-            about=spec.about,
-            tags=tuple(sorted(spec.tags.items())),
-            author_tags=tuple(sorted(spec.author_tags.items())),
-            negatable=spec.negatable,
-            unless_after=unless_after,
-            slots=tuple(slots),
-            anchored=anchored,
-        )
+            after = rf"{left}(?:{preceding})\s*$"
 
-    def language(self, origin: str) -> _Language:
+        def build() -> _Rule:
+            return _Rule(
+                id=spec.id,
+                regex=_compile(body, f"{spec.where}.pattern", re.MULTILINE),
+                about=spec.about,
+                tags=tuple(sorted(spec.tags.items())),
+                author_tags=tuple(sorted(spec.author_tags.items())),
+                negatable=spec.negatable,
+                unless_after=(
+                    _compile(after, f"{spec.where}.unless_after") if after is not None else None
+                ),
+                slots=tuple(slots),
+                anchored=anchored,
+            )
+
+        return build
+
+    def language(self, origin: str) -> Callable[[], _Language]:
+        """Check the language and write out its regexes (mistakes raise here); the returned
+        function compiles them, which costs far more: a tagger does that on first use."""
         spec = self.spec
         rules = dict(spec.rules)
         for rule_id, where in spec.disable_rules:
@@ -834,18 +851,24 @@ class _Compiler:
             raise SegmentDataError(f"{origin}: language {self.code!r} has no rules")
         boundaries = self.boundaries
 
-        def optional(words: list[str], where: str) -> re.Pattern[str] | None:
+        def optional(words: list[str]) -> str | None:
             if not words:
                 return None
             folded = [word.translate(self.fold) for word in words]
-            return _compile(_words_regex(folded, boundaries), where)
+            return _words_regex(folded, boundaries)
 
-        clause = "|".join([*spec.clause_breaks, r"[.!?;…。！？；\n]"])
+        def compiled(pattern: str | None, where: str) -> re.Pattern[str] | None:
+            return _compile(pattern, where) if pattern is not None else None
+
+        rule_builders = [self.rule(rule) for rule in rules.values()]
+        negation = optional(spec.negation_cues)
+        negation_except = optional(spec.negation_except)
+        clause = "|".join([*spec.clause_breaks, r"[.!?;…。！？；\n]"]).translate(self.fold)
         speech = "|".join(f"(?:{r.translate(self.fold)})" for r in spec.reported_speech)
-        return _Language(
+        return lambda: _Language(
             code=self.code,
             name=spec.name or self.code,
-            rules=tuple(self.rule(rule) for rule in rules.values()),
+            rules=tuple(build() for build in rule_builders),
             entries=self.entries,
             numbers={
                 _key(word.translate(self.fold)): value for word, value in spec.numbers.items()
@@ -855,11 +878,11 @@ class _Compiler:
             word_boundaries=self.boundaries,
             window=spec.negation_window if spec.negation_window is not None else 3,
             window_unit=spec.window_unit or "words",
-            negation=optional(spec.negation_cues, f"{origin}: negation.cues"),
-            negation_except=optional(spec.negation_except, f"{origin}: negation.except"),
-            clause_breaks=_compile(clause.translate(self.fold), f"{origin}: clause_breaks"),
+            negation=compiled(negation, f"{origin}: negation.cues"),
+            negation_except=compiled(negation_except, f"{origin}: negation.except"),
+            clause_breaks=_compile(clause, f"{origin}: clause_breaks"),
             quotes=tuple(spec.quotes),
-            reported_speech=_compile(speech, f"{origin}: reported_speech") if speech else None,
+            reported_speech=compiled(speech or None, f"{origin}: reported_speech"),
         )
 
 
@@ -1006,6 +1029,9 @@ class SegmentTagger:
                         f"or a 'segments: {code}:' block in sources.yml (available: "
                         f"{', '.join(available)})"
                     )
+        # A language's regexes are compiled when a post is first tagged in it (or by
+        # compile()); those extended in sources.yml at once, so mistakes there show up here.
+        self._builders: dict[str, Callable[[], _Language]] = {}
         self._languages: dict[str, _Language] = {}
         for code in dict.fromkeys(wanted):
             spec = _LanguageSpec()
@@ -1017,12 +1043,27 @@ class SegmentTagger:
             if code in extra:
                 addition = _check_language(extra[code], check, code, self.dimensions)
                 spec = spec.merge(addition)
-            self._languages[code] = _Compiler(code, spec, self.dimensions).language(origin)
+            self._builders[code] = _Compiler(code, spec, self.dimensions).language(origin)
+        self.compile([code for code in self._builders if code in extra] or ())
 
     @property
     def languages(self) -> tuple[str, ...]:
         """The loaded language codes."""
-        return tuple(self._languages)
+        return tuple(self._builders)
+
+    def compile(self, languages: Iterable[str | None] | None = None) -> None:
+        """Compile the rules :meth:`tag` uses for posts in these languages (default: all) now
+        rather than on first use, e.g. before forking workers so that they share the work."""
+        codes = [_lang_code(lang) for lang in languages] if languages is not None else [None]
+        for code in dict.fromkeys(codes):
+            for wanted in [code] if code in self._builders else list(self._builders):
+                self._language(wanted)
+
+    def _language(self, code: str) -> _Language:
+        language = self._languages.get(code)
+        if language is None:
+            language = self._languages[code] = self._builders[code]()
+        return language
 
     def tag(self, text: str, lang: str | None) -> list[SegmentMatch]:
         """Segments disclosed in ``text``, one per (dimension, segment, about), in text order.
@@ -1035,9 +1076,8 @@ class SegmentTagger:
         text = unicodedata.normalize("NFC", text)
         matchable = _compatible(text)
         code = _lang_code(lang)
-        languages = (
-            [self._languages[code]] if code in self._languages else list(self._languages.values())
-        )
+        codes = [code] if code in self._builders else list(self._builders)
+        languages = [self._language(code) for code in codes]
         found: list[tuple[int, SegmentMatch]] = []
         for language in languages:
             found.extend(self._tag_language(text, matchable, language))

@@ -65,7 +65,12 @@ def tag_posts(
             )
 
     done = 0
-    with fork_pool(tag, processes if len(todo) >= 2 * BATCH else 1) as pool:
+    workers = processes if len(todo) >= 2 * BATCH else 1
+    if workers > 1:  # compiled once here, not once per worker
+        tagger.compile(
+            lang for (lang,) in db.execute(f"select distinct lang from posts where {pending}")
+        )
+    with fork_pool(tag, workers) as pool:
         # The workers tag the next batch while this process writes the last one.
         for batch, parts in pool.ahead(jobs()):
             with db.atomic():
@@ -142,11 +147,12 @@ def audience_sample(
             subjects[("topic", label)].append(np.flatnonzero(topic_ids == topic_id))
     rows_list = rows.tolist()
     post_ids = [window.post_ids[row] for row in rows_list]
+    nothing: frozenset[tuple[str, str]] = frozenset()
     return AudienceSample.from_posts(
         post_ids,
         [window.author_keys[code] for code in window.authors[rows].tolist()],
         [window.published[row] for row in rows_list],
-        [disclosed.get(post_id, frozenset()) for post_id in post_ids],
+        [disclosed.get(post_id, nothing) for post_id in post_ids],
         {
             key: np.concatenate(parts)
             for key, parts in subjects.items()

@@ -379,3 +379,17 @@ def test_tagger_stays_quiet_on_news_sentences(tagger: SegmentTagger, shared_corp
         tagged = [t for t in texts if authored(tagger.tag(t, lang))]
         assert len(texts) > 1000
         assert len(tagged) <= len(texts) * 0.005, tagged
+
+
+def test_a_language_is_compiled_when_first_needed_and_tags_as_if_compiled_up_front() -> None:
+    lazy, eager = SegmentTagger(), SegmentTagger()
+    eager.compile()
+    assert authored(lazy.tag("Jako mama polecam.", "pl")) == {"female", "parent"}
+    assert set(lazy._languages) == {"pl"}  # only what was needed so far
+    sentences = load_sentences()
+    for lang in LANGUAGES:
+        for sentence in sentences[lang]:
+            text = sentence.text.replace("{product}", "Starfall Arena")
+            for hint in (lang, None):
+                assert lazy.tag(text, hint) == eager.tag(text, hint), text
+    assert set(lazy._languages) == set(eager._languages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -12,6 +13,7 @@ from scipy import stats
 from nlp.segments import SegmentMatch, SegmentTagger
 from nlp.shifts import (
     SHIFT_COLUMNS,
+    AudienceSample,
     ShiftInputError,
     SubjectRecord,
     adjust_p_values,
@@ -20,6 +22,7 @@ from nlp.shifts import (
     author_profiles,
     coverage,
     newcombe_interval,
+    parse_time,
     proportion_test,
     wilson_interval,
 )
@@ -311,6 +314,35 @@ def test_evidence_prefers_recent_posts_that_disclose_the_segment() -> None:
         assert "old" not in evidence
         disclosing = [e for e in evidence if e != "quiet"]
         assert evidence[: len(disclosing)] == disclosing  # disclosing posts come first
+
+
+def test_a_sample_built_from_columns_gives_what_records_give(tagger: CachedTagger) -> None:
+    generator = CorpusGenerator(["en", "pl"], random_state=3)
+    records = tag_corpus(generator.corpus(AS_OF, [PLANTED, CONTROL]), tagger)
+    records += [
+        dataclasses.replace(r, subject_kind="topic", subject="Farming") for r in records[::3]
+    ]
+    posts: dict[str, SubjectRecord] = {}
+    subjects: dict[tuple[str, str], list[int]] = {}
+    for record in records:
+        posts.setdefault(record.post_id, record)
+        position = list(posts).index(record.post_id)
+        subjects.setdefault((record.subject_kind, record.subject), []).append(position)
+    # Times written as text such as 2026-11-20T10:00:00Z are converted all at once.
+    sample = AudienceSample.from_posts(
+        list(posts),
+        [r.author_key for r in posts.values()],
+        [parse_time(r.published_at).strftime("%Y-%m-%dT%H:%M:%SZ") for r in posts.values()],
+        [
+            frozenset((m.dimension, m.segment) for m in r.segments if m.about == "author")
+            for r in posts.values()
+        ],  # fmt: skip
+        subjects,
+    )
+    rows = audience_shifts(sample, AS_OF)
+    assert rows and rows == audience_shifts(records, AS_OF)
+    assert coverage(sample, AS_OF, by_subject=True) == coverage(records, AS_OF, by_subject=True)
+    assert author_profiles(sample) == author_profiles(records)
 
 
 def test_wilson_and_newcombe_match_newcombe_1998() -> None:
