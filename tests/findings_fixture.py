@@ -310,8 +310,8 @@ def _shifts(db, theme_posts: dict[str, list[tuple[int, str]]]) -> None:  # type:
     female = [
         r["post_id"]
         for r in db.query(
-            "select post_id from post_segments where segment = 'female' and post_id in "
-            "(select value from json_each(?))",
+            "select s.post_id from post_segments s join json_each(?) j on j.value = s.post_id "
+            "where s.segment = 'female' order by j.key",
             [json.dumps(recent)],
         )
     ]
