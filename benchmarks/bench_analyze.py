@@ -8,11 +8,14 @@ Vietnamese, Chinese; 9 weeks) is written to a fresh database, then:
 2. **weekly re-run**: the last week's posts (about 11%) are added and ``analyze`` runs for
    the next week: only the new posts are detected and tokenised.
 
+With ``--history-weeks N`` the corpus reaches N weeks further back, with as many posts per week
+(so the re-run adds a smaller share): what a re-run costs once the history outgrows the window.
+
 Prints wall time, peak memory (the main process and its worker processes), the time of each
 step (from the ``analysis_runs`` table) and the growth of time with size against n·log n.
 Corpus generation is not timed.
 
-    python benchmarks/bench_analyze.py --sizes 10000 100000 [--keep DIR]
+    python benchmarks/bench_analyze.py --sizes 10000 100000 [--keep DIR] [--history-weeks N]
 """
 
 from __future__ import annotations
@@ -100,8 +103,8 @@ def steps_of_last_run(db_path: Path) -> dict[str, float]:
     return {name: step["seconds"] for name, step in json.loads(row["stats"])["steps"].items()}
 
 
-def bench(size: int, folder: Path, seed: int) -> dict[str, object]:
-    corpus = generate(CorpusSpec(posts=size, as_of=AS_OF, seed=seed))
+def bench(size: int, folder: Path, seed: int, history_weeks: int = 0) -> dict[str, object]:
+    corpus = generate(CorpusSpec(posts=size, as_of=AS_OF, seed=seed, history_weeks=history_weeks))
     last_week = (AS_OF - dt.timedelta(days=6)).isoformat()
     new = [p for p in corpus.posts if p.published_at >= last_week]
     corpus.posts = [p for p in corpus.posts if p.published_at < last_week]
@@ -168,6 +171,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="keep the databases in this folder")
+    parser.add_argument(
+        "--history-weeks", type=int, default=0,
+        help="weeks of posts before the nine-week window (the same posts per week: SIZE grows "
+        "with them), to see what a re-run costs on a longer history",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="trendscout-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,12 +183,14 @@ def main(argv: list[str] | None = None) -> None:
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     results = []
     for size in args.sizes:
-        result = bench(size, folder, args.seed)
+        weeks = 9 + args.history_weeks
+        result = bench(size * weeks // 9, folder, args.seed, args.history_weeks)
         results.append(result)
         steps = " ".join(f"{k}={v:.1f}" for k, v in result["full_steps"].items())  # type: ignore[union-attr]
         rsteps = " ".join(f"{k}={v:.1f}" for k, v in result["rerun_steps"].items())  # type: ignore[union-attr]
         print(
-            f"\n{size:,} posts generated; full run on {result['posts_full']:,}: "
+            f"\n{result['size']:,} posts generated over {weeks} weeks; "
+            f"full run on {result['posts_full']:,}: "
             f"{result['full_s']:.1f} s, peak RSS {result['full_mib']:.0f} MiB  [{steps}]"
         )
         print(
