@@ -23,7 +23,7 @@ __all__ = ["lemma_lookup"]
 class _CachedDictionaries:
     """A simplemma ``DictionaryFactory`` whose tables come from the disk cache when they can."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self._tables: dict[str, Mapping[str, str]] = {}
 
@@ -35,6 +35,8 @@ class _CachedDictionaries:
     def _load(self, lang: str) -> Mapping[str, str]:
         from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamMap
 
+        if self.folder is None:
+            return StreamMap(lang)
         path = self.folder / f"simplemma-{metadata.version('simplemma')}-{lang}.pickle"
         try:
             with path.open("rb") as handle:
@@ -64,7 +66,11 @@ def lemma_lookup(lang: str) -> Callable[[str], str | None]:
 
     from nlp.tokens import cache_dir
 
-    strategy = DictionaryLookupStrategy(_CachedDictionaries(cache_dir()))
+    try:
+        folder: Path | None = cache_dir()
+    except OSError:  # no writable cache folder: parse the table on every run instead
+        folder = None
+    strategy = DictionaryLookupStrategy(_CachedDictionaries(folder))
 
     @functools.lru_cache(maxsize=200_000)
     def lookup(word: str) -> str | None:

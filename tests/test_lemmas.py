@@ -36,3 +36,7 @@ def test_a_damaged_cache_file_is_parsed_again_and_replaced(tmp_path: Path) -> No
     again = DictionaryLookupStrategy(_CachedDictionaries(tmp_path))
     assert again.get_lemma("gier", "pl") == "gra"
     assert cached.stat().st_size > 1_000_000
+
+
+def test_without_a_cache_folder_the_table_is_parsed_every_time() -> None:
+    assert DictionaryLookupStrategy(_CachedDictionaries(None)).get_lemma("grach", "pl") == "gra"
