@@ -186,7 +186,6 @@ def _jieba_with(words: frozenset[str]) -> jieba.Tokenizer:
         return segmenter
 
 
-@functools.cache
 def _polish_lookup() -> Callable[[str], str | None]:
     from nlp.lemmas import lemma_lookup
 

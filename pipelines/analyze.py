@@ -44,7 +44,7 @@ from nlp.trends import (
 )
 from pipelines.audience import audience
 from pipelines.config import Config, ConfigError, Watch, load_config
-from pipelines.db import open_db, utcnow, write_transaction
+from pipelines.db import open_db, rows_by_rowid, utcnow, write_transaction
 from pipelines.options import config_option, db_option
 from pipelines.parallel import default_processes, fork_pool, split
 
@@ -278,7 +278,7 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     def jobs() -> Iterator[tuple[list[dict[str, Any]], list[tuple[Any, ...]]]]:
         for start in range(0, total, BATCH):
             began = time.perf_counter()
-            rows = _rows_by_rowid(
+            rows = rows_by_rowid(
                 db, todo[start : start + BATCH],
                 "rowid, source_id, title, text, lang, content_hash, tokens_hash, search_text",
             )  # fmt: skip
@@ -361,18 +361,6 @@ def _warm_up(ctx: AnalysisContext, detector: Any, tokenizer: Any, pending: str) 
     languages = sorted(code for code in {*DEFAULT_LANGUAGES, *hints, *known} if code)
     tokenizer.tokens_many(["warm up"] * len(languages), languages)
     tokenizer.search_text("热身", None)
-
-
-def _rows_by_rowid(
-    db: sqlite_utils.Database, rowids: Sequence[int], columns: str
-) -> list[dict[str, Any]]:
-    return list(
-        db.query(
-            f"select {columns} from posts where rowid in (select value from json_each(?)) "
-            "order by rowid",
-            [json.dumps(list(rowids))],
-        )
-    )
 
 
 def _post_text(row: dict[str, Any]) -> str:

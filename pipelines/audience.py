@@ -21,6 +21,7 @@ import sqlite_utils
 
 from nlp.segments import SegmentMatch, SegmentTagger, post_segment_rows
 from nlp.shifts import AudienceSample, audience_shifts, coverage
+from pipelines.db import rows_by_rowid
 from pipelines.parallel import default_processes, fork_pool, split
 
 BATCH = 2_000  # posts tagged per transaction (per worker process)
@@ -52,15 +53,13 @@ def tag_posts(
 
     def jobs() -> Iterator[tuple[list[tuple[str, str]], list[tuple[Any, ...]]]]:
         for start in range(0, len(todo), size):
-            batch = db.execute(
-                "select id, title, text, lang, content_hash from posts "
-                "where rowid in (select value from json_each(?)) order by rowid",
-                [json.dumps(todo[start : start + size])],
-            ).fetchall()
-            posts = [(post_id, f"{title or ''}\n{text or ''}", lang)
-                     for post_id, title, text, lang, _ in batch]  # fmt: skip
+            batch = rows_by_rowid(
+                db, todo[start : start + size], "id, title, text, lang, content_hash"
+            )
+            posts = [(row["id"], f"{row['title'] or ''}\n{row['text'] or ''}", row["lang"])
+                     for row in batch]  # fmt: skip
             yield (
-                [(post_id, content) for post_id, *_, content in batch],
+                [(row["id"], row["content_hash"]) for row in batch],
                 [(part,) for part in split(posts, pool.processes)],
             )
 

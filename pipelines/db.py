@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -428,6 +430,19 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
             fcntl.flock(lock, fcntl.LOCK_UN)
     db.execute("PRAGMA foreign_keys = ON")
     return db
+
+
+def rows_by_rowid(
+    db: sqlite_utils.Database, rowids: Sequence[int], columns: str
+) -> list[dict[str, Any]]:
+    """``columns`` of the posts with these rowids, in rowid order (one query for a batch)."""
+    return list(
+        db.query(
+            f"select {columns} from posts where rowid in (select value from json_each(?)) "
+            "order by rowid",
+            [json.dumps(list(rowids))],
+        )
+    )
 
 
 @contextlib.contextmanager
