@@ -51,3 +51,14 @@ class CrawlStateItem:
     source: str
     key: str
     value: object
+
+
+@dataclass
+class ItemGroup:
+    """Items from one page handed to the pipelines as one Scrapy item, stored in order.
+
+    Scrapy's own work per item (spider middlewares, the item_scraped signal, a log record)
+    costs about as much as storing a post; a forum page of ten posts pays it once.
+    """
+
+    items: list[PostItem | FetchStateItem | CrawlErrorItem | CrawlStateItem]

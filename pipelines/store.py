@@ -33,7 +33,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spiders import Spider
 
-from crawler.items import CrawlErrorItem, CrawlStateItem, FetchStateItem, PostItem
+from crawler.items import CrawlErrorItem, CrawlStateItem, FetchStateItem, ItemGroup, PostItem
 from crawler.workers import WorkerPool
 from pipelines.config import Source
 from pipelines.db import open_db, utcnow, write_transaction
@@ -178,15 +178,18 @@ class StorePipeline:
     # -- items ----------------------------------------------------------------------------
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, StoredItem):
-            self.buffer.append(item)
+        members = item.items if isinstance(item, ItemGroup) else (item,)
+        stored = [member for member in members if isinstance(member, StoredItem)]
+        if stored:
+            self.buffer.extend(stored)
             stats = self.crawler.stats
-            if isinstance(item, CrawlErrorItem):
-                self.counts[item.source]["errors"] += 1
-                if stats is not None:
-                    stats.inc_value("trendscout/errors")
-            elif isinstance(item, PostItem) and stats is not None:
-                stats.inc_value("trendscout/posts")
+            for member in stored:
+                if isinstance(member, CrawlErrorItem):
+                    self.counts[member.source]["errors"] += 1
+                    if stats is not None:
+                        stats.inc_value("trendscout/errors")
+                elif isinstance(member, PostItem) and stats is not None:
+                    stats.inc_value("trendscout/posts")
             if len(self.buffer) >= self.batch_size:
                 if self.writing is None:
                     self._start_write()

@@ -139,3 +139,62 @@ def test_a_page_that_breaks_its_reader_or_kills_its_worker_is_recorded_and_the_c
     pages = sorted(path for path, _ in served(site) if not path.endswith((".txt", ".xml")))
     assert pages == ["/boom/", "/die/"]
     assert set(posts_by_path(tmp_path)) == {*BLOG_POSTS, "/boom/", "/die/"}
+
+
+BOARD = "http://127.0.0.1:8000/board/"
+
+
+def stored_by_the_pipeline(folder: Path, items: list[Any]) -> dict[str, Any]:
+    """Hand ``items`` to a StorePipeline (writing in this process) as a crawl would."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.config import Source
+    from pipelines.store import StorePipeline
+
+    folder.mkdir()
+    crawler = get_crawler(Spider, {"TRENDSCOUT_STORE_PROCESS": False})
+    crawler.spider = SimpleNamespace(  # type: ignore[assignment]
+        db_path=str(folder / "t.db"), sources=[Source("board", "phpbb", BOARD)], since=None
+    )
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+
+    async def crawl() -> None:
+        for item in items:
+            await pipeline.process_item(item)
+        await pipeline.close_spider()
+
+    asyncio.run(crawl())
+    pipeline.spider_closed(crawler.spider, "finished")  # type: ignore[arg-type]
+    assert crawler.stats is not None
+    return {
+        **database(folder),
+        "posts_counted": crawler.stats.get_value("trendscout/posts"),
+        "errors_counted": crawler.stats.get_value("trendscout/errors"),
+    }
+
+
+def test_a_group_of_items_is_stored_and_counted_like_the_same_items_one_by_one(
+    tmp_path: Path,
+) -> None:
+    from crawler.items import CrawlErrorItem, CrawlStateItem, ItemGroup, PostItem
+
+    items = [
+        PostItem("board", f"{BOARD}t/1#p1", "Handhelds", "Battery life of the new handheld.",
+                 "ola", "2026-11-20T10:00:00Z", f"{BOARD}t/1#p1", f"{BOARD}t/1"),
+        PostItem("board", f"{BOARD}t/1#p2", None, "Mine lasts a whole train ride now.",
+                 "ben", "2026-11-20T11:00:00Z", f"{BOARD}t/1#p2", f"{BOARD}t/1"),
+        CrawlErrorItem("board", f"{BOARD}t/2", "truncated_html", "kept 0 complete post(s)"),
+        CrawlStateItem("board", "topic:t/1", {"pages": 1}),
+    ]  # fmt: skip
+    grouped = stored_by_the_pipeline(tmp_path / "grouped", [ItemGroup(items)])
+    one_by_one = stored_by_the_pipeline(tmp_path / "one-by-one", items)
+    assert grouped == one_by_one
+    assert len(grouped["posts"]) == 2 and grouped["posts_counted"] == 2
+    assert grouped["errors"] == [(f"{BOARD}t/2", "truncated_html")]
+    assert grouped["errors_counted"] == 1
+    assert grouped["state"] == [("topic:t/1", '{"pages": 1}')]

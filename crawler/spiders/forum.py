@@ -59,7 +59,7 @@ from crawler.forum_presets import (
     ForumPreset,
     Selectors,
 )
-from crawler.items import CrawlStateItem, PostItem
+from crawler.items import CrawlStateItem, ItemGroup, PostItem
 from crawler.text import TRACKING_PARAMS, element_text, html_to_text
 from pipelines.config import Source, is_xpath
 
@@ -911,23 +911,30 @@ class ForumSpider(SourceSpider):
         elif topic["complete"]:
             value = {"marker": topic["marker"], "last_page": page_url, "pages": topic["page"]}
             state = CrawlStateItem(source.name, topic_key(source, topic["url"]), value)
+        # One item for the page's posts and state (see ItemGroup): the state after the
+        # posts, so it is stored with them or later, never before.
+        group: list[Any] = []
         for index, post in enumerate(found.posts):
             if since and post.published_at and post.published_at < since:
                 continue
-            yield PostItem(
-                source=source.name,
-                url=post.url,
-                # Only the opening post carries the topic title (as for Discourse and Reddit):
-                # replies repeating it would count the title's words once per reply.
-                title=title if opening and index == 0 else None,
-                text=post.text,
-                author=post.author,
-                published_at=post.published_at,
-                guid=post.url,
-                thread_url=topic["url"],
+            group.append(
+                PostItem(
+                    source=source.name,
+                    url=post.url,
+                    # Only the opening post carries the topic title (as for Discourse and Reddit):
+                    # replies repeating it would count the title's words once per reply.
+                    title=title if opening and index == 0 else None,
+                    text=post.text,
+                    author=post.author,
+                    published_at=post.published_at,
+                    guid=post.url,
+                    thread_url=topic["url"],
+                )
             )
         if state is not None:
-            yield state  # after the posts: stored with them or later, never before
+            group.append(state)
+        if group:
+            yield ItemGroup(group)
 
     def errback(self, failure: Failure) -> Iterable[Any]:
         """A topic resumed at its remembered last page that failed is read from page 1."""
