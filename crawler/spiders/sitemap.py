@@ -31,7 +31,7 @@ from twisted.python.failure import Failure
 
 from crawler.base import SourceSpider, describe_failure
 from crawler.extract import extract_article, later_of, utc_iso
-from crawler.items import CrawlStateItem, PostItem
+from crawler.items import CrawlStateItem, ItemGroup, PostItem
 from crawler.text import canonical_url
 from pipelines.config import Source
 
@@ -230,20 +230,24 @@ class SitemapSpider(SourceSpider):
             article, error = await self.in_worker(extract_article, response.text, response.url)
             if error is None and article is None:
                 error = ("no_main_text", "no article text on the page")
+        group: list[Any] = []  # one item for the page's post and state (see ItemGroup)
         if error is None:
             since = self.options(source).since
             if not (since and article.published_at and article.published_at < since):
-                yield PostItem(
-                    source=source.name,
-                    url=canonical_url(response.url),
-                    title=article.title,
-                    text=article.text,
-                    author=article.author,
-                    published_at=article.published_at,
-                    guid=page_url,
+                group.append(
+                    PostItem(
+                        source=source.name,
+                        url=canonical_url(response.url),
+                        title=article.title,
+                        text=article.text,
+                        author=article.author,
+                        published_at=article.published_at,
+                        guid=page_url,
+                    )
                 )
-        for item in self._page_done(source, node, page_url, lastmod, error):
-            yield item
+        group.extend(self._page_done(source, node, page_url, lastmod, error))
+        if group:
+            yield ItemGroup(group)
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
