@@ -30,7 +30,6 @@ import click
 import numpy as np
 import scipy.sparse as sp
 import sqlite_utils
-from sklearn.feature_extraction.text import CountVectorizer
 
 from nlp.segments import SegmentDataError, SegmentTagger
 from nlp.trends import (
@@ -39,6 +38,7 @@ from nlp.trends import (
     Windows,
     count_by_week,
     iso_week,
+    iso_weeks,
     languages_by_item,
     pick_evidence,
 )
@@ -414,8 +414,15 @@ def _window_filter(db: sqlite_utils.Database) -> str:
 
 
 def load_window(ctx: AnalysisContext) -> dict[str, Any]:
-    """Read the window's posts into a term matrix, entity mentions, authors and weeks."""
-    from nlp.tokens import find_phrases, phrase_merger
+    """Read the window's posts into a term matrix, entity mentions, authors and weeks.
+
+    Each post's token ids and entity mentions come from :mod:`pipelines.window_cache` where
+    an earlier run kept them, so a re-run reads the text of new or changed posts only.
+    Keyphrases are found on a sample of the window (the first :data:`PHRASE_SAMPLE` posts by
+    id) and merged on every run; the term matrix is the one CountVectorizer would give.
+    """
+    from nlp.tokens import count_matrix, find_phrases_encoded, merge_phrases_encoded
+    from pipelines.window_cache import WindowCache
 
     db = ctx.db
     start, end = ctx.windows.bounds()
@@ -424,76 +431,76 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
     total = db.execute(f"select count(*) from posts p where {where}", params).fetchone()[0]
     matcher = EntityMatcher((w.name, w.aliases) for w in ctx.watch)
     keyphrase_tokens = {" ".join(form.casefold().split()) for form in _keyphrases(ctx.watch)}
+    report = ctx.progress.counter("posts read")
+    cache = WindowCache(db, matcher)
+    posts = cache.read(where, params, start, lambda done: report(done, total))
+    cache_stats = cache.save()
+    report(posts.size, total)
 
-    sample = [
-        [t for t in row[0].split(TOKEN_SEPARATOR) if t]
-        for row in db.execute(
-            f"select p.tokens from posts p where {where} order by p.id limit {PHRASE_SAMPLE}",
-            params,
-        )
-    ]
+    vocabulary = posts.vocabulary
+    if posts.size > PHRASE_SAMPLE:
+        sample = sorted(range(posts.size), key=posts.post_ids.__getitem__)[:PHRASE_SAMPLE]
+        sample.sort()
+    else:
+        sample = list(range(posts.size))
+    sample_lengths = np.diff(posts.offsets)[sample]
+    sample_offsets = np.concatenate(([0], np.cumsum(sample_lengths)))
+    sample_ids = (
+        np.concatenate([posts.ids[posts.offsets[i] : posts.offsets[i + 1]] for i in sample])
+        if sample
+        else np.zeros(0, dtype=np.int64)
+    )
     phrases = {
         phrase
-        for phrase in find_phrases(sample, min_count=max(5, len(sample) // 2000))
+        for phrase in find_phrases_encoded(
+            sample_ids, sample_offsets, vocabulary, min_count=max(5, len(sample) // 2000)
+        )
         if not any(key in " ".join(phrase) for key in keyphrase_tokens)
     }
-    del sample
-
-    post_ids: list[str] = []
-    author_codes: list[int] = []
-    author_index: dict[str, int] = {}
-    weeks: list[int] = []
-    languages: list[str | None] = []
-    published: list[str] = []
-    entity_rows: list[int] = []
-    entity_cols: list[int] = []
-    report = ctx.progress.counter("posts read")
-
-    def documents() -> Iterator[str]:
-        cursor = db.execute(
-            "select p.id, p.source_id, p.author, p.published_at, p.lang, p.tokens, p.title, "
-            f"p.text from posts p where {where} order by p.published_at, p.id",
-            params,
-        )
-        for n, (pid, source_id, author, when, lang, tokens, title, text) in enumerate(cursor):
-            code = author_index.setdefault(_author_key(source_id, author), len(author_index))
-            post_ids.append(pid)
-            author_codes.append(code)
-            weeks.append(ctx.windows.week_of(when))
-            languages.append(lang)
-            published.append(when)
-            for entity in matcher.find(f"{title or ''}\n{text or ''}"):
-                entity_rows.append(n)
-                entity_cols.append(entity)
-            if n % 5000 == 0:
-                report(n, total)
-            yield tokens
-
-    merge = phrase_merger(phrases)
-
-    def analyzer(tokens: str) -> list[str]:
-        words = merge([t for t in tokens.split(TOKEN_SEPARATOR) if t])
-        return [w for w in words if w not in keyphrase_tokens]
-
-    vectorizer = CountVectorizer(analyzer=analyzer, min_df=ctx.options.min_df, dtype=np.float32)
+    # Merged phrases are numbered after the vocabulary (or as the token they equal).
+    terms = list(vocabulary)
+    term_index = dict(posts.index)
+    encoded: dict[tuple[int, ...], int] = {}
+    for phrase in phrases:
+        joined = " ".join(phrase)
+        if joined not in term_index:
+            term_index[joined] = len(terms)
+            terms.append(joined)
+        encoded[tuple(term_index[word] for word in phrase)] = term_index[joined]
+    ids, offsets = merge_phrases_encoded(posts.ids, posts.offsets, encoded)
+    dropped = np.zeros(len(terms), dtype=bool)
+    dropped[[term_index[key] for key in keyphrase_tokens if key in term_index]] = True
+    if dropped.any():
+        kept = ~dropped[ids]
+        ids = ids[kept]
+        offsets = np.concatenate(([0], np.cumsum(kept)))[offsets]
     try:
-        counts = sp.csr_matrix(vectorizer.fit_transform(documents()))
-        terms = [str(t) for t in vectorizer.get_feature_names_out()]
+        counts, terms = count_matrix(ids, offsets, terms, min_df=ctx.options.min_df)
     except ValueError:  # no post, or no term frequent enough
-        counts = sp.csr_matrix((len(post_ids), 0), dtype=np.float32)
+        counts = sp.csr_matrix((posts.size, 0), dtype=np.float32)
         terms = []
-    report(len(post_ids), total)
+
+    author_index: dict[str, int] = {}
+    code_of: dict[tuple[int, str | None], int] = {}
+    author_codes = []
+    for source_id, author in zip(posts.source_ids, posts.authors, strict=True):
+        code = code_of.get((source_id, author))
+        if code is None:
+            key = _author_key(source_id, author)
+            code = code_of[(source_id, author)] = author_index.setdefault(key, len(author_index))
+        author_codes.append(code)
     entities = sp.csr_matrix(
-        (np.ones(len(entity_rows), dtype=np.float32), (entity_rows, entity_cols)),
-        shape=(len(post_ids), len(matcher.names)),
-    )
+        (np.ones(len(posts.entity_rows), dtype=np.float32),
+         (posts.entity_rows, posts.entity_cols)),
+        shape=(posts.size, len(matcher.names)),
+    )  # fmt: skip
     ctx.window = WindowData(
-        post_ids=post_ids,
+        post_ids=posts.post_ids,
         authors=np.asarray(author_codes, dtype=np.int64),
         author_keys=list(author_index),
-        weeks=np.asarray(weeks, dtype=np.int64),
-        languages=languages,
-        published=published,
+        weeks=ctx.windows.weeks_of(posts.published),
+        languages=posts.languages,
+        published=posts.published,
         counts=counts,
         terms=terms,
         entities=entities,
@@ -502,16 +509,18 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
     recent = int((ctx.window.weeks == ctx.windows.baseline_weeks).sum())
     if recent == 0:
         ctx.progress.message(f"no posts in the week ending {ctx.as_of}: nothing is recent")
-    if recent == len(post_ids) and post_ids:
+    if recent == posts.size and posts.size:
         ctx.progress.message(
             "no posts in the baseline weeks: every finding is 'new' until more weeks are crawled"
         )
     return {
-        "posts": len(post_ids),
+        "posts": posts.size,
         "recent_posts": recent,
         "authors": len(author_index),
         "terms": len(terms),
         "keyphrases": len(phrases),
+        **posts.stats,
+        **cache_stats,
     }
 
 
@@ -587,19 +596,20 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
     window.topic_ids = id_of[result.assignments]
     ctx.topics = rows
 
+    assigned = np.flatnonzero(window.topic_ids >= 0)
+    wanted = {
+        (window.post_ids[i], topic): round(weight, 4)
+        for i, topic, weight in zip(
+            assigned.tolist(),
+            window.topic_ids[assigned].tolist(),
+            result.weights[assigned].astype(np.float64).tolist(),
+            strict=True,
+        )
+    }
     with write_transaction(db):
         if rows:
             db["topics"].upsert_all(rows, pk="id")
-        _fill_window_table(db, window.post_ids)
-        db.execute("delete from post_topics where post_id in (select id from temp.analysis_window)")
-        assigned = np.flatnonzero(window.topic_ids >= 0)
-        db.conn.executemany(
-            "insert into post_topics (post_id, topic_id, weight) values (?, ?, ?)",
-            (
-                (window.post_ids[i], int(window.topic_ids[i]), round(float(result.weights[i]), 4))
-                for i in assigned
-            ),
-        )
+        changes = _write_post_topics(db, window.post_ids, wanted)
         # Topics an earlier run for this same date created and this run did not find again.
         db.execute(
             "delete from topics where first_seen = ? and id not in "
@@ -613,6 +623,37 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
         "matched_to_stored": matched,
         "new_topics": len(rows) - matched,
         "posts_with_topic": int((window.topic_ids >= 0).sum()),
+        **changes,
+    }
+
+
+def _write_post_topics(
+    db: sqlite_utils.Database, post_ids: Sequence[str], wanted: dict[tuple[str, int], float]
+) -> dict[str, int]:
+    """Make the window posts' rows in ``post_topics`` exactly ``wanted`` ((post, topic) →
+    weight), writing only the rows that differ: a weight changed in place, rows no longer
+    wanted deleted, new ones inserted."""
+    _fill_window_table(db, post_ids)
+    stored = {
+        (post, topic): weight
+        for post, topic, weight in db.execute(
+            "select pt.post_id, pt.topic_id, pt.weight from post_topics pt "
+            "join temp.analysis_window w on w.id = pt.post_id"
+        )
+    }
+    gone = [key for key in stored if key not in wanted]
+    changed = [(weight, *key) for key, weight in wanted.items()
+               if key in stored and stored[key] != weight]  # fmt: skip
+    new = [(*key, weight) for key, weight in wanted.items() if key not in stored]
+    db.conn.executemany("delete from post_topics where post_id = ? and topic_id = ?", gone)
+    db.conn.executemany(
+        "update post_topics set weight = ? where post_id = ? and topic_id = ?", changed
+    )
+    db.conn.executemany("insert into post_topics (post_id, topic_id, weight) values (?, ?, ?)", new)
+    return {
+        "post_topics_deleted": len(gone),
+        "post_topics_updated": len(changed),
+        "post_topics_inserted": len(new),
     }
 
 
@@ -671,7 +712,7 @@ def write_topic_weeks(ctx: AnalysisContext) -> dict[str, Any]:
     topic_ids = window.topic_ids if window.topic_ids is not None else np.full(window.size, -1)
     table = topics_over_time(
         [*topic_ids.tolist(), *(r[0] for r in outside)],
-        [*(iso_week(when) for when in window.published), *(iso_week(r[1]) for r in outside)],
+        iso_weeks([*window.published, *(r[1] for r in outside)]),
         [*(window.author_keys[a] for a in window.authors.tolist()),
          *(_author_key(r[2], r[3]) for r in outside)],
     )  # fmt: skip
