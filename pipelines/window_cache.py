@@ -87,6 +87,7 @@ class WindowCache:
         self._entity_updates: list[tuple[bytes, int]] = []
         self._data_version: int | None = None
         self._window_size = 0
+        self._matched = 0
         self._used_tokens = 0
         self._oldest = ""
         if self.enabled:
@@ -212,7 +213,11 @@ class WindowCache:
             index=self.index,
             entity_rows=entity_rows,
             entity_cols=entities.astype(np.int64),
-            stats={"cached_posts": reused, "read_posts": len(rowids) - reused},
+            stats={
+                "cached_posts": reused,
+                "read_posts": len(rowids) - reused,
+                "matched_posts": self._matched,
+            },
         )
 
     def _encode(self, tokens: str | None) -> bytes:
@@ -229,6 +234,7 @@ class WindowCache:
         return np.asarray(ids, dtype=_IDS).tobytes()
 
     def _entities(self, title: str | None, text: str | None) -> bytes:
+        self._matched += 1
         found = sorted(self.matcher.find(f"{title or ''}\n{text or ''}"))
         return np.asarray(found, dtype=_IDS).tobytes()
 
