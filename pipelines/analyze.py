@@ -598,7 +598,7 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
 
     assigned = np.flatnonzero(window.topic_ids >= 0)
     wanted = {
-        (window.post_ids[i], topic): round(weight, 4)
+        window.post_ids[i]: (topic, round(weight, 4))
         for i, topic, weight in zip(
             assigned.tolist(),
             window.topic_ids[assigned].tolist(),
@@ -628,33 +628,48 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
 
 
 def _write_post_topics(
-    db: sqlite_utils.Database, post_ids: Sequence[str], wanted: dict[tuple[str, int], float]
+    db: sqlite_utils.Database, post_ids: Sequence[str], wanted: dict[str, tuple[int, float]]
 ) -> dict[str, int]:
-    """Make the window posts' rows in ``post_topics`` exactly ``wanted`` ((post, topic) →
-    weight), writing only the rows that differ: a weight changed in place, rows no longer
-    wanted deleted, new ones inserted."""
-    _fill_window_table(db, post_ids)
-    stored = {
-        (post, topic): weight
-        for post, topic, weight in db.execute(
-            "select pt.post_id, pt.topic_id, pt.weight from post_topics pt "
-            "join temp.analysis_window w on w.id = pt.post_id"
-        )
-    }
-    gone = [key for key in stored if key not in wanted]
-    changed = [(weight, *key) for key, weight in wanted.items()
-               if key in stored and stored[key] != weight]  # fmt: skip
-    new = [(*key, weight) for key, weight in wanted.items() if key not in stored]
-    db.conn.executemany("delete from post_topics where post_id = ? and topic_id = ?", gone)
-    db.conn.executemany(
-        "update post_topics set weight = ? where post_id = ? and topic_id = ?", changed
+    """Make the window posts' rows in ``post_topics`` exactly ``wanted`` (post → topic and
+    weight; a post missing from it has no row), writing only the rows that differ: rows no
+    longer wanted are deleted, changed weights updated in place, new rows inserted.
+
+    The wanted rows go into a temporary table (in key order, which is cheapest to build)
+    and SQLite compares them with the stored ones.
+    """
+    db.execute(
+        "create temp table if not exists analysis_window_topics "
+        "(post_id text primary key, topic_id integer, weight real) without rowid"
     )
-    db.conn.executemany("insert into post_topics (post_id, topic_id, weight) values (?, ?, ?)", new)
-    return {
-        "post_topics_deleted": len(gone),
-        "post_topics_updated": len(changed),
-        "post_topics_inserted": len(new),
-    }
+    db.execute("delete from temp.analysis_window_topics")
+    db.conn.executemany(
+        "insert or ignore into temp.analysis_window_topics (post_id, topic_id, weight) "
+        "values (?, ?, ?)",
+        ((post, *wanted.get(post, (None, None))) for post in sorted(post_ids)),
+    )
+    return {name: db.execute(statement).rowcount for name, statement in _POST_TOPICS_DIFF.items()}
+
+
+# How the stored post_topics rows of the window become temp.analysis_window_topics.
+_POST_TOPICS_DIFF = {
+    "post_topics_deleted": (
+        "delete from post_topics where post_id in "
+        "(select post_id from temp.analysis_window_topics) and topic_id is not "
+        "(select w.topic_id from temp.analysis_window_topics w "
+        "where w.post_id = post_topics.post_id)"
+    ),
+    "post_topics_updated": (
+        "update post_topics set weight = w.weight from temp.analysis_window_topics w "
+        "where w.post_id = post_topics.post_id and w.topic_id = post_topics.topic_id "
+        "and w.weight is not post_topics.weight"
+    ),
+    "post_topics_inserted": (
+        "insert into post_topics (post_id, topic_id, weight) "
+        "select w.post_id, w.topic_id, w.weight from temp.analysis_window_topics w "
+        "where w.topic_id is not null and not exists (select 1 from post_topics pt "
+        "where pt.post_id = w.post_id and pt.topic_id = w.topic_id)"
+    ),
+}
 
 
 def _recent_weights(window: WindowData, recent_week: int) -> np.ndarray:
@@ -672,14 +687,6 @@ def _need_window(ctx: AnalysisContext) -> WindowData:
     if ctx.window is None:
         raise AnalysisError("the 'load' step must run before this step")
     return ctx.window
-
-
-def _fill_window_table(db: sqlite_utils.Database, post_ids: Sequence[str]) -> None:
-    db.execute("create temp table if not exists analysis_window (id text primary key)")
-    db.execute("delete from temp.analysis_window")
-    db.conn.executemany(
-        "insert or ignore into temp.analysis_window (id) values (?)", ((i,) for i in post_ids)
-    )
 
 
 # --------------------------------------------------------------------------------------------
