@@ -1034,9 +1034,11 @@ def count_matrix(
     rank = np.zeros(n_ids, dtype=np.int64)
     rank[by_first] = np.arange(len(by_first))
     n_terms = len(by_first)
-    doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(offsets))
-    entries, counts = np.unique(doc * n_terms + rank[ids], return_counts=True)
-    entry_doc, entry_term = np.divmod(entries, n_terms)
+    # One entry per (document, term): scipy sorts each row and adds up repeats.
+    grouped = sp.csr_matrix((np.ones(len(ids)), rank[ids], offsets), shape=(n_docs, n_terms))
+    grouped.sum_duplicates()
+    entry_term, counts = grouped.indices, grouped.data
+    entry_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(grouped.indptr))
     high = max_df if isinstance(max_df, Integral) else max_df * n_docs
     low = min_df if isinstance(min_df, Integral) else min_df * n_docs
     if high < low:
@@ -1052,7 +1054,7 @@ def count_matrix(
     stored = kept[entry_term]
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(np.bincount(entry_doc[stored], minlength=n_docs), out=indptr[1:])
-    index_type = np.int32 if len(entries) <= np.iinfo(np.int32).max else np.int64
+    index_type = np.int32 if len(entry_term) <= np.iinfo(np.int32).max else np.int64
     matrix = sp.csr_matrix(
         (
             counts[stored].astype(np.float32),

@@ -409,7 +409,9 @@ def _window_filter(db: sqlite_utils.Database) -> str:
         "(select f.day from temp.analysis_first_day f where f.source_id = p.source_id))",
     ]
     if "duplicate_of" in db["posts"].columns_dict:
-        conditions.append("p.duplicate_of is null")
+        # Unary + keeps SQLite from reading every original post through the duplicate_of
+        # index: the published_at range reads the window only, however long the history.
+        conditions.append("+p.duplicate_of is null")
     return " and ".join(conditions)
 
 
@@ -433,27 +435,26 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
     keyphrase_tokens = {" ".join(form.casefold().split()) for form in _keyphrases(ctx.watch)}
     report = ctx.progress.counter("posts read")
     cache = WindowCache(db, matcher)
-    posts = cache.read(where, params, start, lambda done: report(done, total))
+    report(0, total)
+    posts = cache.read(where, params, start)
     cache_stats = cache.save()
     report(posts.size, total)
 
     vocabulary = posts.vocabulary
+    in_sample = np.ones(posts.size, dtype=bool)  # the first posts by id, as SQL would sort them
     if posts.size > PHRASE_SAMPLE:
-        sample = sorted(range(posts.size), key=posts.post_ids.__getitem__)[:PHRASE_SAMPLE]
-        sample.sort()
-    else:
-        sample = list(range(posts.size))
-    sample_lengths = np.diff(posts.offsets)[sample]
-    sample_offsets = np.concatenate(([0], np.cumsum(sample_lengths)))
-    sample_ids = (
-        np.concatenate([posts.ids[posts.offsets[i] : posts.offsets[i + 1]] for i in sample])
-        if sample
-        else np.zeros(0, dtype=np.int64)
-    )
+        in_sample[:] = False
+        in_sample[sorted(range(posts.size), key=posts.post_ids.__getitem__)[:PHRASE_SAMPLE]] = True
+    lengths = np.diff(posts.offsets)
+    sample_ids = posts.ids[np.repeat(in_sample, lengths)]
+    sample_offsets = np.concatenate(([0], np.cumsum(lengths[in_sample])))
     phrases = {
         phrase
         for phrase in find_phrases_encoded(
-            sample_ids, sample_offsets, vocabulary, min_count=max(5, len(sample) // 2000)
+            sample_ids,
+            sample_offsets,
+            vocabulary,
+            min_count=max(5, int(in_sample.sum()) // 2000),
         )
         if not any(key in " ".join(phrase) for key in keyphrase_tokens)
     }

@@ -29,7 +29,7 @@ short leaves the last complete cache, and an edit made meanwhile cannot leave a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +128,6 @@ class WindowCache:
         where: str,
         params: dict[str, Any],
         oldest: str,
-        report: Callable[[int], None] | None = None,
     ) -> WindowPosts:
         """The posts of ``posts p`` matching ``where``, with token ids and entity mentions
         from the cache where it holds them and from the posts themselves otherwise.
@@ -162,37 +161,25 @@ class WindowCache:
             f"from posts p {join} where {where} order by p.published_at, p.id",
             params,
         )
-        rowids: list[int] = []
-        post_ids: list[str] = []
-        source_ids: list[int] = []
-        authors: list[str | None] = []
-        published: list[str] = []
-        languages: list[str | None] = []
-        token_parts: list[bytes] = []
-        entity_parts: list[bytes] = []
-        cached: list[bool] = []
-        for n, row in enumerate(cursor):
-            (rowid, pid, source_id, author, when, lang, blob, entities, tokens, tokens_hash,
-             title, text) = row  # fmt: skip
-            rowids.append(rowid)
-            post_ids.append(pid)
-            source_ids.append(source_id)
-            authors.append(author)
-            published.append(when)
-            languages.append(lang)
-            cached.append(blob is not None)
+        rows = cursor.fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 12
+        del rows
+        rowids, post_ids, source_ids, authors, published, languages = map(list, columns[:6])
+        token_parts: list[bytes] = list(columns[6])
+        entity_parts: list[bytes] = list(columns[7])
+        cached = [part is not None for part in token_parts]
+        tokens, hashes, titles, texts = columns[8:]
+        for i, (blob, entities) in enumerate(zip(token_parts, entity_parts, strict=True)):
+            if blob is not None and entities is not None:
+                continue
             if blob is None:
-                blob = self._encode(tokens)
+                blob = token_parts[i] = self._encode(tokens[i])
             if entities is None:
-                entities = self._entities(title, text)
-                if cached[-1]:
-                    self._entity_updates.append((entities, rowid))
-            if not cached[-1] and tokens_hash is not None:
-                self._rows.append((rowid, tokens_hash, blob, entities))
-            token_parts.append(blob)
-            entity_parts.append(entities)
-            if report is not None and n % 5000 == 0:
-                report(n)
+                entities = entity_parts[i] = self._entities(titles[i], texts[i])
+                if cached[i]:
+                    self._entity_updates.append((entities, rowids[i]))
+            if not cached[i] and hashes[i] is not None:
+                self._rows.append((rowids[i], hashes[i], blob, entities))
         self._repair(rowids, cached, token_parts, entity_parts)
         ids, offsets = _joined(token_parts)
         entities, entity_offsets = _joined(entity_parts)
@@ -329,7 +316,7 @@ class WindowCache:
 
 def _joined(parts: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """int32 blobs → one int64 array and the offsets of each blob in it."""
-    lengths = np.fromiter((len(part) for part in parts), dtype=np.int64, count=len(parts)) // 4
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) // 4
     offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return np.frombuffer(b"".join(parts), dtype=_IDS).astype(np.int64), offsets
