@@ -29,6 +29,7 @@ short leaves the last complete cache, and an edit made meanwhile cannot leave a 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,9 +43,10 @@ from pipelines.db import WINDOW_CACHE_TRIGGERS, rows_by_rowid, write_transaction
 __all__ = ["FORMAT", "WindowCache", "WindowPosts"]
 
 FORMAT = "1"
-TOKEN_SEPARATOR = "\t"
+TOKEN_SEPARATOR = "\t"  # between a post's tokens in posts.tokens (pipelines.analyze)
 MAX_VOCABULARY = 2_000_000  # beyond this (and 4× the window's own), start the cache anew
 _IDS = np.dtype("<i4")
+_CHUNK = 10_000  # posts read from SQLite at a time
 _TRIGGERS = ("window_cache_posts_au", "window_cache_posts_ad")
 
 
@@ -161,28 +163,48 @@ class WindowCache:
             f"from posts p {join} where {where} order by p.published_at, p.id",
             params,
         )
-        rows = cursor.fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 12
-        del rows
-        rowids, post_ids, source_ids, authors, published, languages = map(list, columns[:6])
-        token_parts: list[bytes] = list(columns[6])
-        entity_parts: list[bytes] = list(columns[7])
-        cached = [part is not None for part in token_parts]
-        tokens, hashes, titles, texts = columns[8:]
-        for i, (blob, entities) in enumerate(zip(token_parts, entity_parts, strict=True)):
-            if blob is not None and entities is not None:
-                continue
-            if blob is None:
-                blob = token_parts[i] = self._encode(tokens[i])
-            if entities is None:
-                entities = entity_parts[i] = self._entities(titles[i], texts[i])
-                if cached[i]:
-                    self._entity_updates.append((entities, rowids[i]))
-            if not cached[i] and hashes[i] is not None:
-                self._rows.append((rowids[i], hashes[i], blob, entities))
-        self._repair(rowids, cached, token_parts, entity_parts)
+        rowids: list[int] = []
+        post_ids: list[str] = []
+        source_ids: list[int] = []
+        authors: list[str | None] = []
+        published: list[str] = []
+        languages: list[str | None] = []
+        token_parts: list[bytes] = []
+        entity_parts: list[bytes] = []
+        cached: list[bool] = []
+        # In chunks, so that the text of a whole window (a first run) is never held at once.
+        while rows := cursor.fetchmany(_CHUNK):
+            columns = list(zip(*rows, strict=True))
+            del rows
+            first = len(rowids)
+            for values, column in zip(
+                (rowids, post_ids, source_ids, authors, published, languages, token_parts,
+                 entity_parts),
+                columns,
+                strict=False,
+            ):  # fmt: skip
+                values.extend(column)
+            cached.extend(blob is not None for blob in columns[6])
+            tokens, hashes, titles, texts = columns[8:]
+            unread = [i for i, blob in enumerate(columns[6]) if blob is None]
+            for i, blob in zip(unread, self._encode([tokens[i] for i in unread]), strict=True):
+                token_parts[first + i] = blob
+            for i, entities in enumerate(columns[7]):
+                at = first + i
+                if entities is not None and cached[at]:
+                    continue
+                if entities is None:
+                    entities = entity_parts[at] = self._entities(titles[i], texts[i])
+                    if cached[at]:
+                        self._entity_updates.append((entities, rowids[at]))
+                if not cached[at] and hashes[i] is not None:
+                    self._rows.append((rowids[at], hashes[i], token_parts[at], entities))
         ids, offsets = _joined(token_parts)
         entities, entity_offsets = _joined(entity_parts)
+        if self._repair(rowids, cached, token_parts, entity_parts, ids, offsets, entities,
+                        entity_offsets):  # fmt: skip
+            ids, offsets = _joined(token_parts)
+            entities, entity_offsets = _joined(entity_parts)
         entity_rows = np.repeat(np.arange(len(rowids)), np.diff(entity_offsets))
         self._window_size = len(rowids)
         self._used_tokens = int(np.count_nonzero(np.bincount(ids))) if len(ids) else 0
@@ -207,18 +229,32 @@ class WindowCache:
             },
         )
 
-    def _encode(self, tokens: str | None) -> bytes:
-        """A post's tokens (tab-separated) as ids, adding new tokens to the vocabulary."""
+    def _encode(self, posts: Sequence[str | None]) -> list[bytes]:
+        """Each post's tokens (tab-separated) as int32 ids, adding new tokens to the
+        vocabulary (numbered in the order they first occur)."""
+        words = [(tokens or "").split(TOKEN_SEPARATOR) for tokens in posts]
+        for i, part in enumerate(words):
+            if "" in part:
+                words[i] = [word for word in part if word]
         index, vocabulary = self.index, self.vocabulary
-        ids = []
-        for token in (tokens or "").split(TOKEN_SEPARATOR):
-            if token:
-                found = index.get(token)
-                if found is None:
-                    found = index[token] = len(vocabulary)
-                    vocabulary.append(token)
-                ids.append(found)
-        return np.asarray(ids, dtype=_IDS).tobytes()
+        for word in dict.fromkeys(itertools.chain.from_iterable(words)):
+            if word not in index:
+                index[word] = len(vocabulary)
+                vocabulary.append(word)
+        lengths = [len(part) for part in words]
+        ids = np.fromiter(
+            map(index.__getitem__, itertools.chain.from_iterable(words)),
+            dtype=np.int64,
+            count=sum(lengths),
+        )
+        data = ids.astype(_IDS).tobytes()
+        ends = itertools.accumulate(lengths, initial=0)
+        start = next(ends)
+        blobs = []
+        for end in ends:
+            blobs.append(data[4 * start : 4 * end])
+            start = end
+        return blobs
 
     def _entities(self, title: str | None, text: str | None) -> bytes:
         self._matched += 1
@@ -231,33 +267,37 @@ class WindowCache:
         cached: list[bool],
         token_parts: list[bytes],
         entity_parts: list[bytes],
-    ) -> None:
-        """Read again the posts whose kept ids or entity indexes cannot be right."""
+        ids: np.ndarray,
+        offsets: np.ndarray,
+        entities: np.ndarray,
+        entity_offsets: np.ndarray,
+    ) -> bool:
+        """Read again the posts whose kept ids or entity indexes cannot be right; True if
+        there were any (their parts are replaced)."""
         bad: set[int] = set()
-        ids, offsets = _joined(token_parts)
         from_cache = np.asarray(cached, dtype=bool)
         outside = np.flatnonzero((ids < 0) | (ids >= self.stored_tokens))
         if len(outside):
             posts = np.searchsorted(offsets, outside, side="right") - 1
             bad.update(posts[from_cache[posts]].tolist())
-        entities, entity_offsets = _joined(entity_parts)
         if len(entities):
             post = np.repeat(np.arange(len(rowids)), np.diff(entity_offsets))
             wrong = (entities < 0) | (entities >= len(self.matcher.names))
             wrong[1:] |= (post[1:] == post[:-1]) & (entities[1:] <= entities[:-1])
             bad.update(post[wrong].tolist())
         if not bad:
-            return
+            return False
         where = {rowids[i]: i for i in bad}
         for row in rows_by_rowid(self.db, sorted(where), "rowid, tokens, tokens_hash, title, text"):
             i = where[row["rowid"]]
-            token_parts[i] = self._encode(row["tokens"])
+            token_parts[i] = self._encode([row["tokens"]])[0]
             entity_parts[i] = self._entities(row["title"], row["text"])
             if row["tokens_hash"] is not None:
                 self._rows.append((row["rowid"], row["tokens_hash"], token_parts[i],
                                    entity_parts[i]))  # fmt: skip
             cached[i] = False
         self._entity_updates = [(e, r) for e, r in self._entity_updates if r not in where]
+        return True
 
     # ----------------------------------------------------------------------------------------
 

@@ -70,7 +70,9 @@ def copy_db(path: Path, target: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def small_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keyphrases from a sample, and the window read in several chunks, as on big windows."""
     monkeypatch.setattr(pipelines.analyze, "PHRASE_SAMPLE", SAMPLE)
+    monkeypatch.setattr(pipelines.window_cache, "_CHUNK", 333)
 
 
 @pytest.fixture(scope="module")
@@ -351,12 +353,12 @@ def test_a_run_cut_short_while_saving_leaves_the_cache_as_it_was(
     db.close()
     before = cache_rows(path)
     # The last statement of the save cannot bind its value, after every other was written.
+    fmt = pipelines.window_cache.FORMAT
     monkeypatch.setattr(pipelines.window_cache, "FORMAT", object())
     with pytest.raises(Exception, match="bind|type"):
         read_window(path, warm.config, warm.options)
     assert cache_rows(path) == before
-    monkeypatch.undo()
-    monkeypatch.setattr(pipelines.analyze, "PHRASE_SAMPLE", SAMPLE)
+    monkeypatch.setattr(pipelines.window_cache, "FORMAT", fmt)
     window, figures = read_window(path, warm.config, warm.options)
     assert (figures["read_posts"], figures["cached_posts"]) == (1, window.size - 1)
     assert_as_read_fresh(window, warm, path, tmp_path)
@@ -386,8 +388,7 @@ def test_a_write_by_another_connection_while_reading_keeps_the_cache_unwritten(
     monkeypatch.setattr(pipelines.window_cache.WindowCache, "read", read_then_edit)
     _, figures = read_window(path, warm.config, warm.options)
     assert figures["cache_saved"] is False
-    monkeypatch.undo()
-    monkeypatch.setattr(pipelines.analyze, "PHRASE_SAMPLE", SAMPLE)
+    monkeypatch.setattr(pipelines.window_cache.WindowCache, "read", read)
     window, figures = read_window(path, warm.config, warm.options)
     assert figures["cached_posts"] == 0 and figures["cache_saved"] is True
     assert_as_read_fresh(window, warm, path, tmp_path)
@@ -418,3 +419,18 @@ def test_find_topics_writes_only_the_post_topics_rows_that_differ(
     assert (figures["post_topics_inserted"], figures["post_topics_updated"],
             figures["post_topics_deleted"]) == (3, 2, 1)  # fmt: skip
     assert db.execute("select * from post_topics order by post_id, topic_id").fetchall() == expected
+
+
+def test_the_window_is_read_through_its_published_at_range_not_the_whole_history(
+    warm: Warm,
+) -> None:
+    from pipelines.analyze import _window_filter
+
+    db = sqlite_utils.Database(warm.path)
+    where = _window_filter(db)
+    plan = db.execute(
+        f"explain query plan select p.rowid from posts p where {where} "
+        "order by p.published_at, p.id",
+        {"start": "2026-09-21T00:00:00Z", "end": "2026-11-23T00:00:00Z"},
+    ).fetchall()
+    assert any("idx_posts_published_at" in row[3] for row in plan), plan
