@@ -9,9 +9,13 @@ tokens and text (and on the watch list), so they are kept in three tables (migra
   little-endian), before keyphrases are merged: phrases are found again on each run's sample
   and merged when the window is loaded; the ``tokens_hash`` they were read from; the indexes
   of the watched entities it mentions (NULL: not known for the current watch list);
-- ``window_cache_tokens``: the vocabulary the ids number (only ever appended to);
+- ``window_cache_tokens``: the vocabulary the ids number (only appended to; the cache starts
+  anew once it outgrows :data:`MAX_VOCABULARY` and four times what the window uses);
 - ``window_cache_state``: the cache's :data:`FORMAT` and the fingerprint of the watch list
   its entities were found with.
+
+Rows of posts published before the window are dropped once the table holds more than twice
+the window, so it stays about the size of one window.
 
 A kept row is used only where reading the post again could not give anything else:
 
