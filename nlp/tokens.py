@@ -927,7 +927,7 @@ def merge_phrases_encoded(
     longest phrase by walking a trie of the phrases, then the scan's choice among
     overlapping candidates (only those need a Python loop).
     """
-    ids = np.asarray(ids, dtype=np.int64)
+    ids = _id_array(ids)
     offsets = np.asarray(offsets, dtype=np.int64)
     phrases = {phrase: t for phrase, t in phrases.items() if len(phrase) > 1}
     if not phrases or not len(ids):
@@ -1021,7 +1021,7 @@ def count_matrix(
 
     import scipy.sparse as sp
 
-    ids = np.asarray(ids, dtype=np.int64)
+    ids = _id_array(ids)
     offsets = np.asarray(offsets, dtype=np.int64)
     n_docs = len(offsets) - 1
     if not len(ids):
@@ -1031,7 +1031,7 @@ def count_matrix(
     np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
     by_first = np.flatnonzero(first < len(ids))
     by_first = by_first[np.argsort(first[by_first], kind="stable")]  # CountVectorizer's order
-    rank = np.zeros(n_ids, dtype=np.int64)
+    rank = np.zeros(n_ids, dtype=ids.dtype)  # ranks are below n_ids, so they fit
     rank[by_first] = np.arange(len(by_first))
     n_terms = len(by_first)
     # One entry per (document, term): scipy sorts each row and adds up repeats.
@@ -1064,3 +1064,9 @@ def count_matrix(
         shape=(n_docs, len(words)),
     )
     return matrix, [words[i] for i in alphabetical]
+
+
+def _id_array(ids: np.ndarray | Sequence[int]) -> np.ndarray:
+    """Token ids as an integer array, int32 kept as it is (half the memory of int64)."""
+    array = np.asarray(ids)
+    return array if array.dtype in (np.int32, np.int64) else array.astype(np.int64)

@@ -344,9 +344,11 @@ class WindowCache:
             if kept > 2 * self._window_size + 10_000:
                 self._prune()
         self.stored_tokens = len(self.vocabulary)
+        written = len(self._rows) + len(self._entity_updates)
+        self._rows, self._entity_updates = [], []
         return {
             "cache_saved": True,
-            "cache_rows_written": len(self._rows) + len(self._entity_updates),
+            "cache_rows_written": written,
         }
 
     def _prune(self) -> None:
@@ -359,8 +361,8 @@ class WindowCache:
 
 
 def _joined(parts: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """int32 blobs → one int64 array and the offsets of each blob in it."""
+    """int32 blobs → one int32 array and the offsets of each blob in it."""
     lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) // 4
     offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    return np.frombuffer(b"".join(parts), dtype=_IDS).astype(np.int64), offsets
+    return np.frombuffer(b"".join(parts), dtype=_IDS).astype(np.int32), offsets

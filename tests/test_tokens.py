@@ -318,12 +318,13 @@ def test_merging_phrases_on_ids_gives_what_phrase_merger_gives(seed: int) -> Non
     docs, phrases, vocabulary = _random_docs(seed)
     ids, offsets, index = _encode(docs, vocabulary)
     encoded = {tuple(index[w] for w in phrase): index[" ".join(phrase)] for phrase in phrases}
-    merged, merged_offsets = merge_phrases_encoded(ids, offsets, encoded)
     merge = phrase_merger(phrases)
-    assert [
-        [vocabulary[t] for t in merged[merged_offsets[d] : merged_offsets[d + 1]]]
-        for d in range(len(docs))
-    ] == [merge(list(doc)) for doc in docs]
+    for dtype in (np.int64, np.int32):
+        merged, merged_offsets = merge_phrases_encoded(ids.astype(dtype), offsets, encoded)
+        assert [
+            [vocabulary[t] for t in merged[merged_offsets[d] : merged_offsets[d + 1]]]
+            for d in range(len(docs))
+        ] == [merge(list(doc)) for doc in docs]
 
 
 def test_merging_phrases_on_ids_takes_the_longest_match_and_never_spans_two_documents() -> None:
@@ -353,7 +354,7 @@ def test_count_matrix_is_countvectorizers_matrix_entry_for_entry(seed: int) -> N
             with pytest.raises(ValueError):
                 count_matrix(ids, offsets, vocabulary, min_df=min_df)
             continue
-        matrix, terms = count_matrix(ids, offsets, vocabulary, min_df=min_df)
+        matrix, terms = count_matrix(ids.astype(np.int32), offsets, vocabulary, min_df=min_df)
         assert terms == vectorizer.get_feature_names_out().tolist()
         assert matrix.shape == expected.shape
         for part in ("indptr", "indices", "data"):
