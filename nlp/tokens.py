@@ -36,12 +36,23 @@ import numpy as np
 
 if TYPE_CHECKING:
     import jieba
+    import scipy.sparse as sp
     from spacy.language import Language
     from spacy.lexeme import Lexeme
     from spacy.tokens import Doc
     from spacy.vocab import Vocab
 
-__all__ = ["Tokenizer", "cache_dir", "find_phrases", "merge_phrases", "phrase_merger", "stop_words"]
+__all__ = [
+    "Tokenizer",
+    "cache_dir",
+    "count_matrix",
+    "find_phrases",
+    "find_phrases_encoded",
+    "merge_phrases",
+    "merge_phrases_encoded",
+    "phrase_merger",
+    "stop_words",
+]
 
 # Languages whose stop list in nlp/data/stopwords/ replaces spaCy's instead of adding to it.
 # spaCy's Vietnamese list also removes content words (chơi "play", thích "like", ...).
@@ -716,10 +727,7 @@ def find_phrases(
     ``a`` and ``b`` only ever occur together, 0 when they are independent). Found pairs are
     merged and the search repeats, so phrases grow up to ``max_words`` tokens.
     """
-    if min_count < 1:
-        raise ValueError("min_count must be at least 1")
-    if not -1.0 <= threshold <= 1.0:
-        raise ValueError("threshold is an npmi value between -1 and 1")
+    _check_phrase_arguments(min_count, threshold)
     # Units (a token, or tokens merged into a phrase) are numbered; the documents become one
     # array of unit numbers in which -1 ends a document, so no pair spans two.
     units: list[tuple[str, ...]] = []
@@ -732,6 +740,50 @@ def find_phrases(
         ),
         dtype=np.int64,
     )
+    return _phrases_in(flat, units, number, min_count, threshold, max_words)
+
+
+def find_phrases_encoded(
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    vocabulary: Sequence[str],
+    min_count: int = 5,
+    threshold: float = 0.5,
+    *,
+    max_words: int = 3,
+) -> set[tuple[str, ...]]:
+    """:func:`find_phrases` on documents given as token ids: document ``d`` is
+    ``ids[offsets[d]:offsets[d + 1]]``, and id ``t`` stands for ``vocabulary[t]``.
+
+    The same phrases as ``find_phrases`` on the token lists (the search depends on which
+    tokens are equal, never on how they are numbered).
+    """
+    _check_phrase_arguments(min_count, threshold)
+    ids = np.asarray(ids, dtype=np.int64)
+    present, compact = np.unique(ids, return_inverse=True)
+    units = [(vocabulary[t],) for t in present.tolist()]
+    number = {unit: i for i, unit in enumerate(units)}
+    lengths = np.diff(offsets)
+    flat = np.full(len(ids) + len(lengths), -1, dtype=np.int64)
+    flat[np.arange(len(ids)) + np.repeat(np.arange(len(lengths)), lengths)] = compact
+    return _phrases_in(flat, units, number, min_count, threshold, max_words)
+
+
+def _check_phrase_arguments(min_count: int, threshold: float) -> None:
+    if min_count < 1:
+        raise ValueError("min_count must be at least 1")
+    if not -1.0 <= threshold <= 1.0:
+        raise ValueError("threshold is an npmi value between -1 and 1")
+
+
+def _phrases_in(
+    flat: np.ndarray,
+    units: list[tuple[str, ...]],
+    number: dict[tuple[str, ...], int],
+    min_count: int,
+    threshold: float,
+    max_words: int,
+) -> set[tuple[str, ...]]:
     found: set[tuple[str, ...]] = set()
     for _ in range(max(1, max_words - 1)):
         new = _score_pairs(flat, units, min_count, threshold, max_words) - found
@@ -857,3 +909,164 @@ def phrase_merger(phrases: set[tuple[str, ...]]) -> Callable[[list[str]], list[s
         return out
 
     return merge
+
+
+# --------------------------------------------------------------------------------------------
+# Documents as token ids: phrase merging and term counts with numpy.
+
+
+def merge_phrases_encoded(
+    ids: np.ndarray, offsets: np.ndarray, phrases: dict[tuple[int, ...], int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`phrase_merger` on documents given as token ids (document ``d`` is
+    ``ids[offsets[d]:offsets[d + 1]]``): ``phrases`` maps each phrase, as a tuple of ids, to
+    the id of its joined token. Returns the merged ids and their offsets.
+
+    Like the merger, each document is scanned left to right and the longest phrase starting
+    at a position is taken; its words are then skipped. Found with numpy: every position's
+    longest phrase by walking a trie of the phrases, then the scan's choice among
+    overlapping candidates (only those need a Python loop).
+    """
+    ids = _id_array(ids)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    phrases = {phrase: t for phrase, t in phrases.items() if len(phrase) > 1}
+    if not phrases or not len(ids):
+        return ids, offsets
+    # The trie: node 0 is the root; an edge is keyed node * size + token id.
+    size = int(max(ids.max(), max(max(p) for p in phrases))) + 1
+    children: dict[int, int] = {}
+    merged_as = [-1]  # per node: id of the phrase ending there, or -1
+    for phrase, token in phrases.items():
+        node = 0
+        for word in phrase:
+            key = node * size + word
+            if key not in children:
+                children[key] = len(merged_as)
+                merged_as.append(-1)
+            node = children[key]
+        merged_as[node] = token
+    edge_keys = np.fromiter(children, dtype=np.int64, count=len(children))
+    edge_nodes = np.fromiter(children.values(), dtype=np.int64, count=len(children))
+    order = np.argsort(edge_keys)
+    edge_keys, edge_nodes = edge_keys[order], edge_nodes[order]
+    phrase_at = np.asarray(merged_as, dtype=np.int64)
+    longest = max(len(p) for p in phrases)
+
+    def step(nodes: np.ndarray, words: np.ndarray) -> np.ndarray:
+        keys = nodes * size + words
+        at = np.minimum(np.searchsorted(edge_keys, keys), len(edge_keys) - 1)
+        return np.where((nodes >= 0) & (edge_keys[at] == keys), edge_nodes[at], -1)
+
+    first_word = np.zeros(size, dtype=bool)
+    first_word[[phrase[0] for phrase in phrases]] = True
+    starts = np.flatnonzero(first_word[ids])
+    doc_end = offsets[np.searchsorted(offsets, starts, side="right")]
+    nodes = step(np.zeros(len(starts), dtype=np.int64), ids[starts])
+    span = np.zeros(len(starts), dtype=np.int64)
+    token = np.full(len(starts), -1, dtype=np.int64)
+    for k in range(1, longest):
+        inside = starts + k < doc_end
+        nodes = step(np.where(inside, nodes, -1), ids[np.minimum(starts + k, len(ids) - 1)])
+        ends = (nodes >= 0) & (phrase_at[np.maximum(nodes, 0)] >= 0)
+        span[ends] = k + 1
+        token[ends] = phrase_at[nodes[ends]]
+    found = span > 0
+    starts, span, token = starts[found], span[found], token[found]
+    if not len(starts):
+        return ids, offsets
+    # The scan takes a candidate unless an earlier taken one covers it. A candidate that no
+    # earlier candidate could cover is taken; the others are decided in order.
+    reach = starts + span
+    before = np.concatenate(([0], np.maximum.accumulate(reach)[:-1]))
+    taken = before <= starts
+    if not taken.all():
+        group = np.cumsum(taken) - 1
+        unsure = np.isin(group, np.unique(group[~taken]))
+        end = 0
+        for i, start, free in zip(
+            np.flatnonzero(unsure).tolist(),
+            starts[unsure].tolist(),
+            taken[unsure].tolist(),
+            strict=True,
+        ):
+            if free or start >= end:
+                taken[i] = True
+                end = start + int(span[i])
+    starts, span, token = starts[taken], span[taken], token[taken]
+    merged = ids.copy()
+    merged[starts] = token
+    skipped = np.sort(np.concatenate([(starts + k)[span > k] for k in range(1, longest)]))
+    keep = np.ones(len(ids), dtype=bool)
+    keep[skipped] = False
+    return merged[keep], offsets - np.searchsorted(skipped, offsets)
+
+
+def count_matrix(
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    vocabulary: Sequence[str],
+    min_df: int | float = 1,
+    max_df: int | float = 1.0,
+) -> tuple[sp.csr_matrix, list[str]]:
+    """Documents × terms counts of documents given as token ids, and the terms of the
+    columns: what ``CountVectorizer(analyzer=..., min_df=..., max_df=..., dtype=float32)``
+    gives for the token lists, down to the order of the stored entries.
+
+    CountVectorizer numbers terms as it first meets them, keeps each row's entries in that
+    order, then renumbers the columns alphabetically without re-sorting the rows; this does
+    the same, so what is computed from the matrix later is the same to the last bit. Raises
+    ValueError where CountVectorizer does (no term at all, or none left by ``min_df``).
+    """
+    from numbers import Integral
+
+    import scipy.sparse as sp
+
+    ids = _id_array(ids)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    n_docs = len(offsets) - 1
+    if not len(ids):
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    n_ids = int(ids.max()) + 1
+    first = np.full(n_ids, len(ids), dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
+    by_first = np.flatnonzero(first < len(ids))
+    by_first = by_first[np.argsort(first[by_first], kind="stable")]  # CountVectorizer's order
+    rank = np.zeros(n_ids, dtype=ids.dtype)  # ranks are below n_ids, so they fit
+    rank[by_first] = np.arange(len(by_first))
+    n_terms = len(by_first)
+    # One entry per (document, term): scipy sorts each row and adds up repeats.
+    grouped = sp.csr_matrix((np.ones(len(ids)), rank[ids], offsets), shape=(n_docs, n_terms))
+    grouped.sum_duplicates()
+    entry_term, counts = grouped.indices, grouped.data
+    entry_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(grouped.indptr))
+    high = max_df if isinstance(max_df, Integral) else max_df * n_docs
+    low = min_df if isinstance(min_df, Integral) else min_df * n_docs
+    if high < low:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    df = np.bincount(entry_term, minlength=n_terms)
+    kept = (df <= high) & (df >= low)
+    if not kept.any():
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    words = [vocabulary[t] for t in by_first[kept].tolist()]
+    alphabetical = sorted(range(len(words)), key=words.__getitem__)
+    column = np.full(n_terms, -1, dtype=np.int64)
+    column[np.flatnonzero(kept)[alphabetical]] = np.arange(len(words))
+    stored = kept[entry_term]
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_doc[stored], minlength=n_docs), out=indptr[1:])
+    index_type = np.int32 if len(entry_term) <= np.iinfo(np.int32).max else np.int64
+    matrix = sp.csr_matrix(
+        (
+            counts[stored].astype(np.float32),
+            column[entry_term[stored]].astype(index_type),
+            indptr.astype(index_type),
+        ),
+        shape=(n_docs, len(words)),
+    )
+    return matrix, [words[i] for i in alphabetical]
+
+
+def _id_array(ids: np.ndarray | Sequence[int]) -> np.ndarray:
+    """Token ids as an integer array, int32 kept as it is (half the memory of int64)."""
+    array = np.asarray(ids)
+    return array if array.dtype in (np.int32, np.int64) else array.astype(np.int64)

@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -67,6 +69,7 @@ __all__ = [
     "benjamini_hochberg",
     "count_by_week",
     "iso_week",
+    "iso_weeks",
     "languages_by_item",
     "pick_evidence",
 ]
@@ -116,6 +119,30 @@ class Windows:
             return -1
         return int((when - self.start) // dt.timedelta(weeks=1))
 
+    def weeks_of(self, published: Iterable[str | None]) -> np.ndarray:
+        """:meth:`week_of` of many timestamps, as an int64 array.
+
+        Weeks start at midnight UTC, so the week of a time written the way trendscout
+        stores it (``2026-11-16T08:30:00Z``) depends only on its day: it is worked out once
+        per day. Other spellings (offsets, fractions of a second) are parsed one by one.
+        """
+        by_day: dict[str, int] = {}
+        weeks = []
+        for value in published:
+            if value is not None and _CANONICAL_TIME.fullmatch(value):
+                day = value[:10]
+                week = by_day.get(day)
+                if week is None:
+                    week = by_day[day] = self.week_of(f"{day}T00:00:00Z")
+            else:
+                week = self.week_of(value)  # type: ignore[arg-type]
+            weeks.append(week)
+        return np.asarray(weeks, dtype=np.int64)
+
+
+# A UTC time as the database stores it, with a time of day that parses (hours 00-23).
+_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ", re.ASCII)
+
 
 def _iso(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -141,6 +168,22 @@ def iso_week(published_at: str) -> str | None:
         return None
     year, week, _ = when.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def iso_weeks(published: Iterable[str | None]) -> list[str | None]:
+    """:func:`iso_week` of many timestamps, worked out once per day for times stored the
+    usual way (``...Z``: the week depends only on the day)."""
+    by_day: dict[str, str | None] = {}
+    weeks = []
+    for value in published:
+        if value is not None and _CANONICAL_TIME.fullmatch(value):
+            day = value[:10]
+            if day not in by_day:
+                by_day[day] = iso_week(f"{day}T00:00:00Z")
+            weeks.append(by_day[day])
+        else:
+            weeks.append(iso_week(value))  # type: ignore[arg-type]
+    return weeks
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,6 +259,15 @@ class EntityMatcher:
             if alternatives
             else None
         )
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the matches (names, forms, the regex): equal
+        fingerprints find the same entities in any text."""
+        pattern = self._pattern.pattern if self._pattern is not None else ""
+        flags = int(self._pattern.flags) if self._pattern is not None else 0
+        state = [self.names, self.forms, sorted(self._keys), self._group_entity, pattern, flags]
+        return hashlib.sha256(json.dumps(state, ensure_ascii=False).encode()).hexdigest()
 
     def find(self, text: str) -> set[int]:
         """Indexes (into :attr:`names`) of the entities mentioned in ``text``."""

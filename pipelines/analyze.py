@@ -30,7 +30,6 @@ import click
 import numpy as np
 import scipy.sparse as sp
 import sqlite_utils
-from sklearn.feature_extraction.text import CountVectorizer
 
 from nlp.segments import SegmentDataError, SegmentTagger
 from nlp.trends import (
@@ -39,6 +38,7 @@ from nlp.trends import (
     Windows,
     count_by_week,
     iso_week,
+    iso_weeks,
     languages_by_item,
     pick_evidence,
 )
@@ -409,13 +409,22 @@ def _window_filter(db: sqlite_utils.Database) -> str:
         "(select f.day from temp.analysis_first_day f where f.source_id = p.source_id))",
     ]
     if "duplicate_of" in db["posts"].columns_dict:
-        conditions.append("p.duplicate_of is null")
+        # Unary + keeps SQLite from reading every original post through the duplicate_of
+        # index: the published_at range reads the window only, however long the history.
+        conditions.append("+p.duplicate_of is null")
     return " and ".join(conditions)
 
 
 def load_window(ctx: AnalysisContext) -> dict[str, Any]:
-    """Read the window's posts into a term matrix, entity mentions, authors and weeks."""
-    from nlp.tokens import find_phrases, phrase_merger
+    """Read the window's posts into a term matrix, entity mentions, authors and weeks.
+
+    Each post's token ids and entity mentions come from :mod:`pipelines.window_cache` where
+    an earlier run kept them, so a re-run reads the text of new or changed posts only.
+    Keyphrases are found on a sample of the window (the first :data:`PHRASE_SAMPLE` posts by
+    id) and merged on every run; the term matrix is the one CountVectorizer would give.
+    """
+    from nlp.tokens import count_matrix, find_phrases_encoded, merge_phrases_encoded
+    from pipelines.window_cache import WindowCache
 
     db = ctx.db
     start, end = ctx.windows.bounds()
@@ -424,76 +433,75 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
     total = db.execute(f"select count(*) from posts p where {where}", params).fetchone()[0]
     matcher = EntityMatcher((w.name, w.aliases) for w in ctx.watch)
     keyphrase_tokens = {" ".join(form.casefold().split()) for form in _keyphrases(ctx.watch)}
+    report = ctx.progress.counter("posts read")
+    cache = WindowCache(db, matcher)
+    report(0, total)
+    posts = cache.read(where, params, start)
+    cache_stats = cache.save()
+    report(posts.size, total)
 
-    sample = [
-        [t for t in row[0].split(TOKEN_SEPARATOR) if t]
-        for row in db.execute(
-            f"select p.tokens from posts p where {where} order by p.id limit {PHRASE_SAMPLE}",
-            params,
-        )
-    ]
+    vocabulary = posts.vocabulary
+    in_sample = np.ones(posts.size, dtype=bool)  # the first posts by id, as SQL would sort them
+    if posts.size > PHRASE_SAMPLE:
+        in_sample[:] = False
+        in_sample[sorted(range(posts.size), key=posts.post_ids.__getitem__)[:PHRASE_SAMPLE]] = True
+    lengths = np.diff(posts.offsets)
+    sample_ids = posts.ids[np.repeat(in_sample, lengths)]
+    sample_offsets = np.concatenate(([0], np.cumsum(lengths[in_sample])))
     phrases = {
         phrase
-        for phrase in find_phrases(sample, min_count=max(5, len(sample) // 2000))
+        for phrase in find_phrases_encoded(
+            sample_ids,
+            sample_offsets,
+            vocabulary,
+            min_count=max(5, int(in_sample.sum()) // 2000),
+        )
         if not any(key in " ".join(phrase) for key in keyphrase_tokens)
     }
-    del sample
-
-    post_ids: list[str] = []
-    author_codes: list[int] = []
-    author_index: dict[str, int] = {}
-    weeks: list[int] = []
-    languages: list[str | None] = []
-    published: list[str] = []
-    entity_rows: list[int] = []
-    entity_cols: list[int] = []
-    report = ctx.progress.counter("posts read")
-
-    def documents() -> Iterator[str]:
-        cursor = db.execute(
-            "select p.id, p.source_id, p.author, p.published_at, p.lang, p.tokens, p.title, "
-            f"p.text from posts p where {where} order by p.published_at, p.id",
-            params,
-        )
-        for n, (pid, source_id, author, when, lang, tokens, title, text) in enumerate(cursor):
-            code = author_index.setdefault(_author_key(source_id, author), len(author_index))
-            post_ids.append(pid)
-            author_codes.append(code)
-            weeks.append(ctx.windows.week_of(when))
-            languages.append(lang)
-            published.append(when)
-            for entity in matcher.find(f"{title or ''}\n{text or ''}"):
-                entity_rows.append(n)
-                entity_cols.append(entity)
-            if n % 5000 == 0:
-                report(n, total)
-            yield tokens
-
-    merge = phrase_merger(phrases)
-
-    def analyzer(tokens: str) -> list[str]:
-        words = merge([t for t in tokens.split(TOKEN_SEPARATOR) if t])
-        return [w for w in words if w not in keyphrase_tokens]
-
-    vectorizer = CountVectorizer(analyzer=analyzer, min_df=ctx.options.min_df, dtype=np.float32)
+    # Merged phrases are numbered after the vocabulary (or as the token they equal).
+    terms = list(vocabulary)
+    term_index = dict(posts.index)
+    encoded: dict[tuple[int, ...], int] = {}
+    for phrase in phrases:
+        joined = " ".join(phrase)
+        if joined not in term_index:
+            term_index[joined] = len(terms)
+            terms.append(joined)
+        encoded[tuple(term_index[word] for word in phrase)] = term_index[joined]
+    ids, offsets = merge_phrases_encoded(posts.ids, posts.offsets, encoded)
+    dropped = np.zeros(len(terms), dtype=bool)
+    dropped[[term_index[key] for key in keyphrase_tokens if key in term_index]] = True
+    if dropped.any():
+        kept = ~dropped[ids]
+        ids = ids[kept]
+        offsets = np.concatenate(([0], np.cumsum(kept)))[offsets]
     try:
-        counts = sp.csr_matrix(vectorizer.fit_transform(documents()))
-        terms = [str(t) for t in vectorizer.get_feature_names_out()]
+        counts, terms = count_matrix(ids, offsets, terms, min_df=ctx.options.min_df)
     except ValueError:  # no post, or no term frequent enough
-        counts = sp.csr_matrix((len(post_ids), 0), dtype=np.float32)
+        counts = sp.csr_matrix((posts.size, 0), dtype=np.float32)
         terms = []
-    report(len(post_ids), total)
+
+    author_index: dict[str, int] = {}
+    code_of: dict[tuple[int, str | None], int] = {}
+    author_codes = []
+    for source_id, author in zip(posts.source_ids, posts.authors, strict=True):
+        code = code_of.get((source_id, author))
+        if code is None:
+            key = _author_key(source_id, author)
+            code = code_of[(source_id, author)] = author_index.setdefault(key, len(author_index))
+        author_codes.append(code)
     entities = sp.csr_matrix(
-        (np.ones(len(entity_rows), dtype=np.float32), (entity_rows, entity_cols)),
-        shape=(len(post_ids), len(matcher.names)),
-    )
+        (np.ones(len(posts.entity_rows), dtype=np.float32),
+         (posts.entity_rows, posts.entity_cols)),
+        shape=(posts.size, len(matcher.names)),
+    )  # fmt: skip
     ctx.window = WindowData(
-        post_ids=post_ids,
+        post_ids=posts.post_ids,
         authors=np.asarray(author_codes, dtype=np.int64),
         author_keys=list(author_index),
-        weeks=np.asarray(weeks, dtype=np.int64),
-        languages=languages,
-        published=published,
+        weeks=ctx.windows.weeks_of(posts.published),
+        languages=posts.languages,
+        published=posts.published,
         counts=counts,
         terms=terms,
         entities=entities,
@@ -502,16 +510,18 @@ def load_window(ctx: AnalysisContext) -> dict[str, Any]:
     recent = int((ctx.window.weeks == ctx.windows.baseline_weeks).sum())
     if recent == 0:
         ctx.progress.message(f"no posts in the week ending {ctx.as_of}: nothing is recent")
-    if recent == len(post_ids) and post_ids:
+    if recent == posts.size and posts.size:
         ctx.progress.message(
             "no posts in the baseline weeks: every finding is 'new' until more weeks are crawled"
         )
     return {
-        "posts": len(post_ids),
+        "posts": posts.size,
         "recent_posts": recent,
         "authors": len(author_index),
         "terms": len(terms),
         "keyphrases": len(phrases),
+        **posts.stats,
+        **cache_stats,
     }
 
 
@@ -587,19 +597,20 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
     window.topic_ids = id_of[result.assignments]
     ctx.topics = rows
 
+    assigned = np.flatnonzero(window.topic_ids >= 0)
+    wanted = {
+        window.post_ids[i]: (topic, round(weight, 4))
+        for i, topic, weight in zip(
+            assigned.tolist(),
+            window.topic_ids[assigned].tolist(),
+            result.weights[assigned].astype(np.float64).tolist(),
+            strict=True,
+        )
+    }
     with write_transaction(db):
         if rows:
             db["topics"].upsert_all(rows, pk="id")
-        _fill_window_table(db, window.post_ids)
-        db.execute("delete from post_topics where post_id in (select id from temp.analysis_window)")
-        assigned = np.flatnonzero(window.topic_ids >= 0)
-        db.conn.executemany(
-            "insert into post_topics (post_id, topic_id, weight) values (?, ?, ?)",
-            (
-                (window.post_ids[i], int(window.topic_ids[i]), round(float(result.weights[i]), 4))
-                for i in assigned
-            ),
-        )
+        changes = _write_post_topics(db, window.post_ids, wanted)
         # Topics an earlier run for this same date created and this run did not find again.
         db.execute(
             "delete from topics where first_seen = ? and id not in "
@@ -613,7 +624,53 @@ def find_topics(ctx: AnalysisContext) -> dict[str, Any]:
         "matched_to_stored": matched,
         "new_topics": len(rows) - matched,
         "posts_with_topic": int((window.topic_ids >= 0).sum()),
+        **changes,
     }
+
+
+def _write_post_topics(
+    db: sqlite_utils.Database, post_ids: Sequence[str], wanted: dict[str, tuple[int, float]]
+) -> dict[str, int]:
+    """Make the window posts' rows in ``post_topics`` exactly ``wanted`` (post → topic and
+    weight; a post missing from it has no row), writing only the rows that differ: rows no
+    longer wanted are deleted, changed weights updated in place, new rows inserted.
+
+    The wanted rows go into a temporary table (in key order, which is cheapest to build)
+    and SQLite compares them with the stored ones.
+    """
+    db.execute(
+        "create temp table if not exists analysis_window_topics "
+        "(post_id text primary key, topic_id integer, weight real) without rowid"
+    )
+    db.execute("delete from temp.analysis_window_topics")
+    db.conn.executemany(
+        "insert or ignore into temp.analysis_window_topics (post_id, topic_id, weight) "
+        "values (?, ?, ?)",
+        ((post, *wanted.get(post, (None, None))) for post in sorted(post_ids)),
+    )
+    return {name: db.execute(statement).rowcount for name, statement in _POST_TOPICS_DIFF.items()}
+
+
+# How the stored post_topics rows of the window become temp.analysis_window_topics.
+_POST_TOPICS_DIFF = {
+    "post_topics_deleted": (
+        "delete from post_topics where post_id in "
+        "(select post_id from temp.analysis_window_topics) and topic_id is not "
+        "(select w.topic_id from temp.analysis_window_topics w "
+        "where w.post_id = post_topics.post_id)"
+    ),
+    "post_topics_updated": (
+        "update post_topics set weight = w.weight from temp.analysis_window_topics w "
+        "where w.post_id = post_topics.post_id and w.topic_id = post_topics.topic_id "
+        "and w.weight is not post_topics.weight"
+    ),
+    "post_topics_inserted": (
+        "insert into post_topics (post_id, topic_id, weight) "
+        "select w.post_id, w.topic_id, w.weight from temp.analysis_window_topics w "
+        "where w.topic_id is not null and not exists (select 1 from post_topics pt "
+        "where pt.post_id = w.post_id and pt.topic_id = w.topic_id)"
+    ),
+}
 
 
 def _recent_weights(window: WindowData, recent_week: int) -> np.ndarray:
@@ -631,14 +688,6 @@ def _need_window(ctx: AnalysisContext) -> WindowData:
     if ctx.window is None:
         raise AnalysisError("the 'load' step must run before this step")
     return ctx.window
-
-
-def _fill_window_table(db: sqlite_utils.Database, post_ids: Sequence[str]) -> None:
-    db.execute("create temp table if not exists analysis_window (id text primary key)")
-    db.execute("delete from temp.analysis_window")
-    db.conn.executemany(
-        "insert or ignore into temp.analysis_window (id) values (?)", ((i,) for i in post_ids)
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -671,7 +720,7 @@ def write_topic_weeks(ctx: AnalysisContext) -> dict[str, Any]:
     topic_ids = window.topic_ids if window.topic_ids is not None else np.full(window.size, -1)
     table = topics_over_time(
         [*topic_ids.tolist(), *(r[0] for r in outside)],
-        [*(iso_week(when) for when in window.published), *(iso_week(r[1]) for r in outside)],
+        iso_weeks([*window.published, *(r[1] for r in outside)]),
         [*(window.author_keys[a] for a in window.authors.tolist()),
          *(_author_key(r[2], r[3]) for r in outside)],
     )  # fmt: skip

@@ -407,6 +407,45 @@ def m009_link_tables_without_rowid(db: sqlite_utils.Database) -> None:
     )
 
 
+# Posts whose tokens, title or text change (or that are deleted) lose what the analysis
+# window kept of them; one statement each.
+WINDOW_CACHE_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS "window_cache_posts_au"
+    AFTER UPDATE OF "tokens", "title", "text" ON "posts" BEGIN
+      DELETE FROM "window_cache" WHERE "post_rowid" = old.rowid;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS "window_cache_posts_ad" AFTER DELETE ON "posts" BEGIN
+      DELETE FROM "window_cache" WHERE "post_rowid" = old.rowid;
+    END""",
+)
+
+
+@MIGRATIONS()
+def m011_window_cache(db: sqlite_utils.Database) -> None:
+    """What reading the analysis window computes per post, kept for the next run (see
+    pipelines.window_cache): token ids over a vocabulary, watched-entity mentions."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS "window_cache" (
+           "post_rowid" INTEGER PRIMARY KEY,  -- posts.rowid
+           "tokens_hash" TEXT NOT NULL,  -- posts.tokens_hash the token ids were read from
+           "tokens" BLOB NOT NULL,  -- int32 ids into window_cache_tokens
+           "entities" BLOB  -- int32 indexes of the watched entities mentioned; NULL: not known
+        );
+        CREATE TABLE IF NOT EXISTS "window_cache_tokens" (
+           "id" INTEGER PRIMARY KEY,
+           "token" TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS "window_cache_state" (
+           "key" TEXT PRIMARY KEY,
+           "value" TEXT
+        );
+        """
+    )
+    for statement in WINDOW_CACHE_TRIGGERS:
+        db.execute(statement)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open the database at ``path`` and bring its shape up to date.
 

@@ -11,9 +11,19 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from nlp.tokens import Tokenizer, find_phrases, merge_phrases, stop_words
+from nlp.tokens import (
+    Tokenizer,
+    count_matrix,
+    find_phrases,
+    find_phrases_encoded,
+    merge_phrases,
+    merge_phrases_encoded,
+    phrase_merger,
+    stop_words,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 WATCH = ["Starfall Arena", "星落竞技场", "The Last of Us", "Co-op Mode"]
@@ -270,6 +280,100 @@ def test_merge_phrases_joins_longest_match() -> None:
         "new york",
     ]
     assert merge_phrases(tokens, set()) == tokens
+
+
+# Documents as token ids ----------------------------------------------------------------------
+
+
+def _encode(
+    docs: list[list[str]], vocabulary: list[str]
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    index = {token: i for i, token in enumerate(vocabulary)}
+    ids = np.array([index[token] for doc in docs for token in doc], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum([len(doc) for doc in docs]))).astype(np.int64)
+    return ids, offsets, index
+
+
+def _random_docs(
+    seed: int,
+) -> tuple[list[list[str]], set[tuple[str, ...]], list[str]]:
+    """Short documents over a handful of words (so phrases overlap and repeat, "a a a",
+    "a b a b"), a random phrase set, and a shuffled vocabulary in which a token with a space
+    can equal a joined phrase ("w0 w1")."""
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(rng.randint(1, 6))] + ["w0 w1"]
+    n_docs = rng.randint(0, 25)
+    docs = [[rng.choice(words) for _ in range(rng.randint(0, 14))] for _ in range(n_docs)]
+    phrases = {
+        tuple(rng.choice(words[:-1]) for _ in range(rng.randint(1, 4)))
+        for _ in range(rng.randint(0, 8))
+    }
+    vocabulary = sorted(set(words) | {" ".join(phrase) for phrase in phrases})
+    rng.shuffle(vocabulary)
+    return docs, phrases, vocabulary
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_merging_phrases_on_ids_gives_what_phrase_merger_gives(seed: int) -> None:
+    docs, phrases, vocabulary = _random_docs(seed)
+    ids, offsets, index = _encode(docs, vocabulary)
+    encoded = {tuple(index[w] for w in phrase): index[" ".join(phrase)] for phrase in phrases}
+    merge = phrase_merger(phrases)
+    for dtype in (np.int64, np.int32):
+        merged, merged_offsets = merge_phrases_encoded(ids.astype(dtype), offsets, encoded)
+        assert [
+            [vocabulary[t] for t in merged[merged_offsets[d] : merged_offsets[d + 1]]]
+            for d in range(len(docs))
+        ] == [merge(list(doc)) for doc in docs]
+
+
+def test_merging_phrases_on_ids_takes_the_longest_match_and_never_spans_two_documents() -> None:
+    vocabulary = ["new", "york", "city", "new york", "new york city", "x"]
+    docs = [["new", "york", "city", "new", "york"], ["new"], ["york", "city", "x", "new"]]
+    ids, offsets, index = _encode(docs, vocabulary)
+    phrases = {(0, 1): index["new york"], (0, 1, 2): index["new york city"]}
+    merged, merged_offsets = merge_phrases_encoded(ids, offsets, phrases)
+    assert merged.tolist() == [4, 3, 0, 1, 2, 5, 0]
+    assert merged_offsets.tolist() == [0, 2, 3, 7]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_count_matrix_is_countvectorizers_matrix_entry_for_entry(seed: int) -> None:
+    """Same terms, and the same stored arrays (CountVectorizer keeps each row's entries in
+    the order it first met the terms, not sorted), so nothing computed later can differ."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    docs, _, vocabulary = _random_docs(seed)
+    ids, offsets, _ = _encode(docs, vocabulary)
+    for min_df in (1, 2, 3, 0.2):
+        vectorizer = CountVectorizer(analyzer=lambda doc: doc, min_df=min_df, dtype=np.float32)
+        try:
+            expected = sp.csr_matrix(vectorizer.fit_transform(docs))
+        except ValueError:
+            with pytest.raises(ValueError):
+                count_matrix(ids, offsets, vocabulary, min_df=min_df)
+            continue
+        matrix, terms = count_matrix(ids.astype(np.int32), offsets, vocabulary, min_df=min_df)
+        assert terms == vectorizer.get_feature_names_out().tolist()
+        assert matrix.shape == expected.shape
+        for part in ("indptr", "indices", "data"):
+            got, want = getattr(matrix, part), getattr(expected, part)
+            assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_finding_phrases_on_ids_gives_what_find_phrases_gives(seed: int) -> None:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(rng.randint(2, 10))]
+    docs = [[rng.choice(words) for _ in range(rng.randint(0, 12))] for _ in range(60)]
+    vocabulary = [*words, "unused"]
+    rng.shuffle(vocabulary)
+    ids, offsets, _ = _encode(docs, vocabulary)
+    for min_count, threshold, max_words in [(1, 0.0, 3), (2, 0.3, 3), (3, -0.5, 4), (2, 0.5, 2)]:
+        assert find_phrases_encoded(
+            ids, offsets, vocabulary, min_count, threshold, max_words=max_words
+        ) == find_phrases(docs, min_count, threshold, max_words=max_words)
 
 
 # Full-text search -----------------------------------------------------------------------------

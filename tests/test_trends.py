@@ -15,6 +15,7 @@ from nlp.trends import (
     benjamini_hochberg,
     count_by_week,
     iso_week,
+    iso_weeks,
     languages_by_item,
     pick_evidence,
 )
@@ -156,6 +157,39 @@ def test_windows_cover_the_seven_days_ending_on_as_of_and_the_weeks_before() -> 
     assert windows.week_of("2026-11-22T23:30:00+02:00") == 8
     assert iso_week("2026-11-22T10:00:00Z") == "2026-W47"
     assert iso_week("2027-01-01T00:00:00Z") == "2026-W53"
+
+
+def test_weeks_of_many_times_are_week_of_each_in_every_spelling() -> None:
+    windows = Windows(dt.date(2026, 11, 22), baseline_weeks=8)
+    times = [
+        "2026-11-22T23:59:59Z", "2026-11-16T00:00:00Z", "2026-11-15T23:59:59Z",
+        "2026-09-21T00:00:00Z", "2026-09-20T23:59:59Z", "2026-11-23T00:00:00Z",
+        "2026-11-22T23:30:00+02:00", "2026-11-16T00:30:00+01:00", "2026-11-15T23:30:00-01:00",
+        "2026-11-16T00:00:00.5Z", "2026-11-16T00:00:00", "2026-11-16", "2026-02-30T10:00:00Z",
+        "2026-11-16T24:00:00Z", "2026-11-16T23:59:60Z", "２０２６-11-16T10:00:00Z", "", "soon",
+        None, "2026-10-05T12:00:00Z", "2026-10-05T23:00:00Z",
+    ]  # fmt: skip
+    weeks = windows.weeks_of(times)
+    assert weeks.dtype == np.int64
+    assert weeks.tolist() == [windows.week_of(t) for t in times]  # type: ignore[arg-type]
+    assert weeks.tolist()[:9] == [8, 8, 7, 0, -1, -1, 8, 7, 8]
+    assert iso_weeks(times) == [iso_week(t) for t in times]  # type: ignore[arg-type]
+
+
+def test_an_entity_matchers_fingerprint_changes_with_anything_that_changes_matches() -> None:
+    def fingerprint(*entities: tuple[str, list[str]], inflect: bool = True) -> str:
+        return EntityMatcher(entities, inflect=inflect).fingerprint
+
+    base = fingerprint(("Starfall Arena", ["星落竞技场"]), ("Pixel Farm", []))
+    assert base == fingerprint(("Starfall Arena", ["星落竞技场"]), ("Pixel Farm", []))
+    assert len({
+        base,
+        fingerprint(("Starfall Arena", ["星落竞技场", "SA"]), ("Pixel Farm", [])),
+        fingerprint(("Pixel Farm", []), ("Starfall Arena", ["星落竞技场"])),
+        fingerprint(("Starfall Arena", ["星落竞技场"]), ("Pixel Farm", []), inflect=False),
+        fingerprint(("Starfall Arena", ["星落竞技场"])),
+        fingerprint(),
+    }) == 6  # fmt: skip
 
 
 def test_languages_and_evidence_come_from_distinct_recent_authors() -> None:
