@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     from nlp.lang import LanguageDetector
     from nlp.segments import SegmentTagger, post_segment_rows
     from nlp.tokens import Tokenizer
-    from pipelines.db import rows_by_rowid
+    from pipelines import analyze
 
     corpus = generate(CorpusSpec(posts=args.posts, as_of=AS_OF, seed=args.seed))
     last_week = (AS_OF - dt.timedelta(days=6)).isoformat()
@@ -87,8 +87,10 @@ def main(argv: list[str] | None = None) -> None:
         batch = [texts[p.id] for p in members]
         # A first untimed pass fills the per-word caches as the earlier batches of a run do.
         half = len(batch) // 2
-        detector.detect_many(batch[:half], [hints[p.id] for p in members[:half]])
-        tokenizer.tokens_and_search_many(batch[:half], lang)
+        first = detector.detect_many(batch[:half], [hints[p.id] for p in members[:half]])
+        words_first = tokenizer.tokens_and_search_many(batch[:half], [c for c, _ in first])
+        for post, (code, _), (words, search) in zip(members, first, words_first, strict=False):
+            results[post.id] = (code, words, search)
         for text in batch[:half]:
             tagger.tag(text, lang)
         timed, timed_posts = batch[half:], members[half:]
@@ -111,14 +113,31 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {'all (mix)':<17} " + " ".join(f"{1000 * totals[p] / n:8.3f}"
                                                 for p in ("detect", "tokens", "tag")))  # fmt: skip
 
-    # The parent's database work, on a fresh database of the timed posts.
-    folder = Path(tempfile.mkdtemp(prefix="trendscout-bench-prepare-"))
+    # The parent's database work, on a fresh database of the timed posts: as a connection
+    # opened by open_db is, then with the pragmas prepare sets (if it has them).
     corpus.posts = [p for p in posts if p.id in results]
+    pragmas = getattr(analyze, "_BATCH_PRAGMAS", {})
+    for name, setting in (("default", {}), ("prepare's", pragmas)) if pragmas else [("", {})]:
+        print(f"\nparent, per post, {name} pragmas {setting}")
+        write_posts(corpus, texts, results, tagger, setting)
+
+
+def write_posts(
+    corpus: Any,
+    texts: dict[str, str],
+    results: dict[str, tuple[str | None, list[str], str | None]],
+    tagger: Any,
+    pragmas: dict[str, str],
+) -> None:
+    from nlp.segments import post_segment_rows
+    from pipelines.db import open_db, rows_by_rowid
+
+    folder = Path(tempfile.mkdtemp(prefix="trendscout-bench-prepare-"))
     path = folder / "prepare.db"
     write_db(corpus, path)
-    from pipelines.db import open_db
-
     db = open_db(path)
+    for name, value in pragmas.items():
+        db.execute(f"PRAGMA {name} = {value}")
     rowids = [r for (r,) in db.execute("select rowid from posts order by rowid")]
     parts = defaultdict(lambda: [0.0, 0.0])
     columns = "rowid, id, source_id, title, text, lang, content_hash, tokens_hash, search_text"
@@ -159,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         )))  # fmt: skip
         add("commit", cpu(db.conn.commit))
     n = len(rowids)
-    print(f"\nparent, per post ({n:,} posts)    CPU ms    wall ms")
+    print(f"  ({n:,} posts)                   CPU ms    wall ms")
     for part, (cpu_s, wall_s) in parts.items():
         print(f"  {part:<27} {1000 * cpu_s / n:8.3f} {1000 * wall_s / n:8.3f}")
     chinese = sum(1 for _, _, search in results.values() if search is not None)
