@@ -319,7 +319,7 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
             seconds["read"] += time.perf_counter() - began
             yield rows, chunks
 
-    seconds = {"read": 0.0, "wait": 0.0, "write": 0.0}
+    seconds = {"read": 0.0, "wait": 0.0, "write": 0.0, "write_cpu": 0.0}
     report = ctx.progress.counter("posts prepared")
     done = detected = tagged = 0
     report(0, total)
@@ -327,7 +327,7 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
         waited = time.perf_counter()
         for rows, parts in pool.ahead(jobs()):
             results = [result for part in parts for result in part]
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             seconds["wait"] += began - waited
             with write_transaction(db):
                 # segments_hash: the posts not tagged here already have it.
@@ -376,6 +376,7 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
             report(min(done, total), total)
             waited = time.perf_counter()
             seconds["write"] += waited - began
+            seconds["write_cpu"] += time.process_time() - began_cpu  # without waiting for a core
     return {
         "posts": done,
         "languages_detected": detected,
