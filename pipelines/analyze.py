@@ -17,7 +17,6 @@ The run is a list of named steps (:data:`DEFAULT_STEPS`), each a plain function 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -323,7 +322,7 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     report = ctx.progress.counter("posts prepared")
     done = detected = tagged = 0
     report(0, total)
-    with _batch_writes(db), fork_pool(prepare, processes) as pool:
+    with fork_pool(prepare, processes) as pool:
         waited = time.perf_counter()
         for rows, parts in pool.ahead(jobs()):
             results = [result for part in parts for result in part]
@@ -384,28 +383,6 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
         "processes": processes,
         **{f"{part}_seconds": round(value, 3) for part, value in seconds.items()},
     }
-
-
-# What prepare writes can be made again (the hashes tell which posts are missing), so its
-# connection commits as the crawl's writer does (pipelines.store.WRITER_PRAGMAS): in WAL mode,
-# synchronous=NORMAL does not wait for the disk on each commit and stays consistent through
-# any crash (a power cut may lose the last batches: they are prepared again on the next run);
-# a larger page cache and rarer automatic checkpoints spare rewriting the same index pages
-# (posts, full-text search, post_segments) batch after batch.
-_BATCH_PRAGMAS = {"synchronous": "1", "cache_size": "-65536", "wal_autocheckpoint": "10000"}
-
-
-@contextlib.contextmanager
-def _batch_writes(db: sqlite_utils.Database) -> Iterator[None]:
-    """:data:`_BATCH_PRAGMAS` on ``db``'s connection while the block runs."""
-    before = {name: db.execute(f"PRAGMA {name}").fetchone()[0] for name in _BATCH_PRAGMAS}
-    for name, value in _BATCH_PRAGMAS.items():
-        db.execute(f"PRAGMA {name} = {value}")
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            db.execute(f"PRAGMA {name} = {value}")
 
 
 def _warm_up(
