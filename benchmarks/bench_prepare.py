@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> None:
     from nlp.lang import LanguageDetector
     from nlp.segments import SegmentTagger, post_segment_rows
     from nlp.tokens import Tokenizer
-    from pipelines import analyze
 
     corpus = generate(CorpusSpec(posts=args.posts, as_of=AS_OF, seed=args.seed))
     last_week = (AS_OF - dt.timedelta(days=6)).isoformat()
@@ -113,13 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {'all (mix)':<17} " + " ".join(f"{1000 * totals[p] / n:8.3f}"
                                                 for p in ("detect", "tokens", "tag")))  # fmt: skip
 
-    # The parent's database work, on a fresh database of the timed posts: as a connection
-    # opened by open_db is, then with the pragmas prepare sets (if it has them).
+    # The parent's database work, on a fresh database of the timed posts.
     corpus.posts = [p for p in posts if p.id in results]
-    pragmas = getattr(analyze, "_BATCH_PRAGMAS", {})
-    for name, setting in (("default", {}), ("prepare's", pragmas)) if pragmas else [("", {})]:
-        print(f"\nparent, per post, {name} pragmas {setting}")
-        write_posts(corpus, texts, results, tagger, setting)
+    print("\nparent, per post")
+    write_posts(corpus, texts, results, tagger)
 
 
 def write_posts(
@@ -127,7 +123,6 @@ def write_posts(
     texts: dict[str, str],
     results: dict[str, tuple[str | None, list[str], str | None]],
     tagger: Any,
-    pragmas: dict[str, str],
 ) -> None:
     from nlp.segments import post_segment_rows
     from pipelines.db import open_db, rows_by_rowid
@@ -136,8 +131,6 @@ def write_posts(
     path = folder / "prepare.db"
     write_db(corpus, path)
     db = open_db(path)
-    for name, value in pragmas.items():
-        db.execute(f"PRAGMA {name} = {value}")
     rowids = [r for (r,) in db.execute("select rowid from posts order by rowid")]
     parts = defaultdict(lambda: [0.0, 0.0])
     columns = "rowid, id, source_id, title, text, lang, content_hash, tokens_hash, search_text"
