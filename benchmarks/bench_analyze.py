@@ -11,8 +11,9 @@ Vietnamese, Chinese; 9 weeks) is written to a fresh database, then:
 With ``--history-weeks N`` the corpus reaches N weeks further back, with as many posts per week
 (so the re-run adds a smaller share): what a re-run costs once the history outgrows the window.
 
-Prints wall time, peak memory (the main process and its worker processes), the time of each
-step (from the ``analysis_runs`` table) and the growth of time with size against n·log n.
+Prints wall time, CPU time and peak memory (the main process and its worker processes), the
+time of each step (from the ``analysis_runs`` table) and the growth of time with size against
+n·log n.
 Corpus generation is not timed.
 
     python benchmarks/bench_analyze.py --sizes 10000 100000 [--keep DIR] [--history-weeks N]
@@ -57,8 +58,9 @@ def tree_pss_mib(pid: int) -> float:
     return total / 1024
 
 
-def run_child(args: list[str]) -> tuple[float, float, str]:
-    """Run ``trendscout ARGS``; returns (seconds, peak memory in MiB, stdout).
+def run_child(args: list[str]) -> tuple[float, float, str, float]:
+    """Run ``trendscout ARGS``; returns (seconds, peak memory in MiB, stdout, CPU seconds of
+    the process and its worker processes: less sensitive than wall time to other load).
 
     Peak memory is the larger of the main process's peak RSS (``wait4``) and the peak sum of
     PSS over it and its worker processes, sampled every 0.2 s.
@@ -91,7 +93,7 @@ def run_child(args: list[str]) -> tuple[float, float, str]:
     peak_mib = max(peak_tree, usage.ru_maxrss / 1024)  # Linux: KiB
     if process.returncode != 0:
         raise SystemExit(f"analyze failed ({process.returncode}):\n{err[-3000:]}")
-    return seconds, peak_mib, out.strip()
+    return seconds, peak_mib, out.strip(), usage.ru_utime + usage.ru_stime
 
 
 def steps_of_last_run(db_path: Path) -> dict[str, float]:
@@ -116,14 +118,14 @@ def bench(size: int, folder: Path, seed: int, history_weeks: int = 0) -> dict[st
     config.write_text(watch_config(corpus), encoding="utf-8")
     write_db(corpus, db_path)
     before = (AS_OF - dt.timedelta(days=7)).isoformat()
-    full_s, full_mib, summary = run_child(
+    full_s, full_mib, summary, full_cpu = run_child(
         ["analyze", "--db", str(db_path), "-c", str(config), "--as-of", before, "--quiet"]
     )
     full_steps = steps_of_last_run(db_path)
 
     corpus.posts = new
     write_db_append(corpus, db_path)
-    rerun_s, rerun_mib, _ = run_child(
+    rerun_s, rerun_mib, _, rerun_cpu = run_child(
         ["analyze", "--db", str(db_path), "-c", str(config), "--as-of", AS_OF.isoformat(),
          "--quiet"]
     )  # fmt: skip
@@ -133,9 +135,11 @@ def bench(size: int, folder: Path, seed: int, history_weeks: int = 0) -> dict[st
         "posts_full": full_posts,
         "posts_new": len(new),
         "full_s": full_s,
+        "full_cpu": full_cpu,
         "full_mib": full_mib,
         "full_steps": full_steps,
         "rerun_s": rerun_s,
+        "rerun_cpu": rerun_cpu,
         "rerun_mib": rerun_mib,
         "rerun_steps": rerun_steps,
         "summary": summary,
@@ -191,10 +195,12 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"\n{result['size']:,} posts generated over {weeks} weeks; "
             f"full run on {result['posts_full']:,}: "
-            f"{result['full_s']:.1f} s, peak RSS {result['full_mib']:.0f} MiB  [{steps}]"
+            f"{result['full_s']:.1f} s (CPU {result['full_cpu']:.1f} s), "
+            f"peak RSS {result['full_mib']:.0f} MiB  [{steps}]"
         )
         print(
             f"  weekly re-run with {result['posts_new']:,} new posts: {result['rerun_s']:.1f} s "
+            f"(CPU {result['rerun_cpu']:.1f} s) "
             f"({result['rerun_s'] / result['full_s']:.2f} of the full run), "
             f"peak RSS {result['rerun_mib']:.0f} MiB  [{rsteps}]"
         )

@@ -129,6 +129,11 @@ _NOISE = re.compile(
     r"|[\d_]+",  # digits
     re.IGNORECASE,
 )
+# Every match of _NOISE but its digits contains one of these; most posts contain none, and
+# then only the digits alternative can match: far cheaper than trying every alternative
+# (the e-mail one above all) at every position.
+_NOISE_HINT = re.compile(r"://|www\.|[@#&]", re.IGNORECASE)
+_DIGITS = re.compile(r"[\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _LINE_BREAKS = re.compile(r"(?<![.!?:;])[ \t]*[\r\n]+\s*")
 # Quoted passages: a quoted title or phrase says little about the language of the post.
@@ -253,6 +258,16 @@ def _foreign_letter_pattern(codes: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(r"\w*[" + re.escape("".join(foreign)) + r"]\w*")
 
 
+@functools.lru_cache(maxsize=16)
+def _foreign_letter(codes: frozenset[str]) -> re.Pattern[str] | None:
+    """One letter that :func:`_foreign_letter_pattern` looks for: without one, that pattern
+    finds nothing (and looking for the letter is far quicker than trying the pattern)."""
+    pattern = _foreign_letter_pattern(codes)
+    if pattern is None:
+        return None
+    return re.compile(pattern.pattern.removeprefix(r"\w*").removesuffix(r"\w*"))
+
+
 @dataclass(frozen=True)
 class _Features:
     """What the cheap steps know about a text before lingua runs."""
@@ -266,7 +281,7 @@ class _Features:
 def _features(raw: str) -> _Features:
     text = unicodedata.normalize("NFC", raw or "")
     # A line break ends a sentence (a title above the body): mark it for the name check.
-    text = _LINE_BREAKS.sub(". ", _NOISE.sub(" ", text).strip())
+    text = _LINE_BREAKS.sub(". ", _without_noise(text).strip())
     text = _without_names(" ".join(text.split()))
     if not _LETTER.search(text):
         return _Features(text, (), (None, 0.0), False)
@@ -280,6 +295,11 @@ def _features(raw: str) -> _Features:
         if (vi_words >= 2 or len(latin_words) <= 2) and vi_words * 5 >= len(latin_words):
             return _Features(text, latin_words, ("vi", 1.0), False)
     return _Features(text, latin_words, None, False)
+
+
+def _without_noise(text: str) -> str:
+    """``_NOISE.sub(" ", text)``, quicker."""
+    return _NOISE.sub(" ", text) if _NOISE_HINT.search(text) else _DIGITS.sub(" ", text)
 
 
 def _without_names(text: str) -> str:
@@ -359,8 +379,9 @@ def _out_of_set(features: _Features, winner: str) -> bool:
     if not words:
         return False
     foreign_share = 0.0
-    pattern = _foreign_letter_pattern(frozenset({winner}))
-    if pattern is not None:
+    codes = frozenset({winner})
+    pattern, letter = _foreign_letter_pattern(codes), _foreign_letter(codes)
+    if pattern is not None and letter is not None and letter.search(features.text):
         foreign_share = len(pattern.findall(features.text)) / len(words)
         if foreign_share >= FOREIGN_WORD_SHARE:
             return True

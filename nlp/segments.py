@@ -1096,10 +1096,13 @@ class SegmentTagger:
     ) -> list[tuple[int, SegmentMatch]]:
         folded = _lower(matchable.translate(language.fold) if language.fold else matchable)
         quoted: list[tuple[int, int]] | None = None
-        breaks = [m.end() for m in language.clause_breaks.finditer(folded)]
+        # Where clauses start: found when first needed (most posts match no rule).
+        breaks: list[int] | None = None
         found: list[tuple[int, SegmentMatch]] = []
         for rule in language.rules:
             if rule.anchored:
+                if breaks is None:
+                    breaks = [m.end() for m in language.clause_breaks.finditer(folded)]
                 starts = [0, *(_SPACES.match(folded, b).end() for b in breaks)]
                 matches: Iterable[re.Match[str]] = filter(
                     None, (rule.regex.match(folded, start) for start in starts)
@@ -1112,6 +1115,8 @@ class SegmentTagger:
                 start, end = match.span()
                 if end == start or _inside(quoted, start, end):
                     continue
+                if breaks is None:
+                    breaks = [m.end() for m in language.clause_breaks.finditer(folded)]
                 index = bisect.bisect_right(breaks, start)
                 clause_start = breaks[index - 1] if index else 0
                 before = folded[clause_start:start]

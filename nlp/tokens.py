@@ -213,17 +213,34 @@ def _phrase_key(phrase: str) -> str:
 
 def _keyphrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for all keyphrases, longest first, matching whole words (any whitespace)."""
-    alternatives = []
+    edge = f"(?<!{_NON_HAN_WORD_CHAR})"
+    bodies = []
     for phrase in sorted(phrases, key=len, reverse=True):
         body = r"\s+".join(re.escape(part) for part in phrase.split())
-        if _word_edge(phrase[0]):
-            body = f"(?<!{_NON_HAN_WORD_CHAR})" + body
         if _word_edge(phrase[-1]):
             body += f"(?!{_NON_HAN_WORD_CHAR})"
-        alternatives.append(body)
-    if not alternatives:
+        bodies.append((phrase, body))
+    if not bodies:
         return None
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+    words = [(phrase, body) for phrase, body in bodies if _word_edge(phrase[0])]
+    others = [body for phrase, body in bodies if not _word_edge(phrase[0])]
+    if any(not (_HAN.match(phrase[0]) or phrase[0].isascii()) for phrase, _ in bodies
+           if not _word_edge(phrase[0])):  # fmt: skip
+        # A text character might match the first character of phrases of both kinds (by
+        # case folding): one alternation, longest first.
+        return re.compile(
+            "|".join((edge if _word_edge(p[0]) else "") + body for p, body in bodies),
+            re.IGNORECASE,
+        )
+    # A position can start phrases of one kind only (a letter or digit; Han or ASCII
+    # punctuation), so the kinds can be tried one after the other. Checking the first
+    # letter, then the word boundary once for all phrases, rules out most positions far
+    # faster than trying each phrase's boundary in turn; the matches are the same.
+    parts = []
+    if words:
+        firsts = "".join(sorted({re.escape(phrase[0]) for phrase, _ in words}))
+        parts.append(f"(?=[{firsts}]){edge}(?:{'|'.join(body for _, body in words)})")
+    return re.compile("|".join([*parts, *others]), re.IGNORECASE)
 
 
 def _word_edge(char: str) -> bool:

@@ -3,8 +3,9 @@
 The run is a list of named steps (:data:`DEFAULT_STEPS`), each a plain function of an
 :class:`AnalysisContext`; a later feature adds its own with :func:`with_step`:
 
-1. ``prepare``: detect the language of posts that have none, and cache their analysis tokens
-   and segmented search text (only new or changed posts: re-runs cost in proportion to them);
+1. ``prepare``: detect the language of posts that have none, cache their analysis tokens and
+   segmented search text, and tag their audience segments (only new or changed posts:
+   re-runs cost in proportion to them);
 2. ``load``: read the window (the baseline weeks and the recent week ending on ``as_of``),
    original posts only, into a term matrix, watched-entity mentions and author codes;
 3. ``topics``: cluster the window into topics, keep stored topic ids by content, write
@@ -42,7 +43,7 @@ from nlp.trends import (
     languages_by_item,
     pick_evidence,
 )
-from pipelines.audience import audience
+from pipelines.audience import audience, replace_segments, segment_rows
 from pipelines.config import Config, ConfigError, Watch, load_config
 from pipelines.db import open_db, rows_by_rowid, utcnow, write_transaction
 from pipelines.options import config_option, db_option
@@ -226,12 +227,13 @@ def _keyphrases(watch: Sequence[Watch]) -> list[str]:
 
 
 def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
-    """Detect languages (posts without one, or changed since) and cache tokens and search text.
+    """Detect languages (posts without one, or changed since), cache tokens and search text,
+    and tag audience segments (posts whose text changed since they were last tagged).
 
     One pass over the posts to do, in batches: this process reads a batch, forked worker
-    processes (sharing the language models and tokenizers loaded here before the fork) detect
-    and tokenize it, and while they work on the next batch this process writes the last one.
-    A run cut short keeps what each batch wrote.
+    processes (sharing the language models, tokenizers and segment rules loaded here before
+    the fork) detect, tokenize and tag it, and while they work on the next batch this process
+    writes the last one. A run cut short keeps what each batch wrote.
     """
     db = ctx.db
     # Matches the partial index idx_posts_unprepared, so finding them needs no table scan.
@@ -240,7 +242,7 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
     total = len(todo)
     if not total:
         ctx.progress.message("every post is already prepared")
-        return {"posts": 0, "languages_detected": 0}
+        return {"posts": 0, "languages_detected": 0, "tagged": 0}
     todo.sort()
     processes = ctx.options.processes or default_processes()
     if processes < 2 or total < 2 * MIN_CHUNK:
@@ -251,14 +253,19 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
         from nlp.tokens import Tokenizer
 
         tokenizer = Tokenizer(keyphrases=_keyphrases(ctx.watch))
+    tagger = SegmentTagger(extra=ctx.options.segments)
     if processes > 1:
-        _warm_up(ctx, detector, tokenizer, pending)
+        _warm_up(ctx, detector, tokenizer, tagger, pending)
 
     def prepare(
-        texts: list[str], langs: list[str | None], hints: list[str | None]
-    ) -> list[tuple[str | None, float | None, str, str | None]]:
-        """(lang, confidence or None if kept, tokens, search text) per post; a post's
-        ``langs`` entry is None when its language is to be detected."""
+        texts: list[str],
+        langs: list[str | None],
+        hints: list[str | None],
+        tag_as: list[tuple[str, bool] | None],
+    ) -> list[tuple[str | None, float | None, str, str | None, list[tuple[str, ...]] | None]]:
+        """(lang, confidence or None if kept, tokens, search text, segment rows or None if
+        not tagged) per post; a post's ``langs`` entry is None when its language is to be
+        detected, its ``tag_as`` entry (post id, has a title) None when it is not tagged."""
         redo = [i for i, lang in enumerate(langs) if lang is None]
         answers = detector.detect_many([texts[i] for i in redo], [hints[i] for i in redo])
         found = dict(zip(redo, answers, strict=True))
@@ -269,9 +276,13 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
                 found[i][1] if i in found else None,
                 TOKEN_SEPARATOR.join(t.replace(TOKEN_SEPARATOR, " ") for t in words),
                 search,
+                None
+                if tag is None
+                # The text tag_posts tags: "title\ntext", with the line break when untitled.
+                else segment_rows(tagger, tag[0], texts[i] if tag[1] else f"\n{texts[i]}", code),
             )
-            for i, (code, (words, search)) in enumerate(
-                zip(codes, tokenizer.tokens_and_search_many(texts, codes), strict=True)
+            for i, (code, (words, search), tag) in enumerate(
+                zip(codes, tokenizer.tokens_and_search_many(texts, codes), tag_as, strict=True)
             )
         ]
 
@@ -280,7 +291,8 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
             began = time.perf_counter()
             rows = rows_by_rowid(
                 db, todo[start : start + BATCH],
-                "rowid, source_id, title, text, lang, content_hash, tokens_hash, search_text",
+                "rowid, id, source_id, title, text, lang, content_hash, tokens_hash, "
+                "search_text, segments_hash",
             )  # fmt: skip
             texts = [_post_text(row) for row in rows]
             # Detect again where the text changed since the tokens were made.
@@ -291,39 +303,49 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
                 for row in rows
             ]
             hints = [ctx.source_languages.get(row["source_id"]) for row in rows]
+            # Tag again where the text changed since the segments were tagged (as tag_posts).
+            tag_as = [
+                None
+                if row["segments_hash"] == row["content_hash"]
+                else (row["id"], bool(row["title"]))
+                for row in rows
+            ]
             chunks = [
                 (texts[part.start : part.stop], langs[part.start : part.stop],
-                 hints[part.start : part.stop])
+                 hints[part.start : part.stop], tag_as[part.start : part.stop])
                 for part in split(range(len(rows)), pool.processes)
             ]  # fmt: skip
             seconds["read"] += time.perf_counter() - began
             yield rows, chunks
 
-    seconds = {"read": 0.0, "wait": 0.0, "write": 0.0}
+    seconds = {"read": 0.0, "wait": 0.0, "write": 0.0, "write_cpu": 0.0}
     report = ctx.progress.counter("posts prepared")
-    done = detected = 0
+    done = detected = tagged = 0
     report(0, total)
     with fork_pool(prepare, processes) as pool:
         waited = time.perf_counter()
         for rows, parts in pool.ahead(jobs()):
             results = [result for part in parts for result in part]
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             seconds["wait"] += began - waited
             with write_transaction(db):
+                # segments_hash: the posts not tagged here already have it.
                 db.conn.executemany(
-                    "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ? "
-                    "where rowid = ?",
+                    "update posts set lang = ?, lang_confidence = ?, tokens = ?, tokens_hash = ?, "
+                    "segments_hash = ? where rowid = ?",
                     [
-                        (lang, confidence, tokens, row["content_hash"], row["rowid"])
-                        for row, (lang, confidence, tokens, _) in zip(rows, results, strict=True)
+                        (lang, confidence, tokens, row["content_hash"], row["content_hash"],
+                         row["rowid"])
+                        for row, (lang, confidence, tokens, *_) in zip(rows, results, strict=True)
                         if confidence is not None
                     ],
-                )
+                )  # fmt: skip
                 db.conn.executemany(
-                    "update posts set tokens = ?, tokens_hash = ? where rowid = ?",
+                    "update posts set tokens = ?, tokens_hash = ?, segments_hash = ? "
+                    "where rowid = ?",
                     [
-                        (tokens, row["content_hash"], row["rowid"])
-                        for row, (_, confidence, tokens, _) in zip(rows, results, strict=True)
+                        (tokens, row["content_hash"], row["content_hash"], row["rowid"])
+                        for row, (_, confidence, tokens, *_) in zip(rows, results, strict=True)
                         if confidence is None
                     ],
                 )
@@ -332,26 +354,42 @@ def prepare_posts(ctx: AnalysisContext) -> dict[str, Any]:
                     "update posts set search_text = ? where rowid = ?",
                     [
                         (search, row["rowid"])
-                        for row, (*_, search) in zip(rows, results, strict=True)
+                        for row, (*_, search, _) in zip(rows, results, strict=True)
                         if search != row["search_text"]
                     ],
                 )
-            detected += sum(confidence is not None for _, confidence, _, _ in results)
+                retagged = [
+                    (row["id"], segments)
+                    for row, (*_, segments) in zip(rows, results, strict=True)
+                    if segments is not None
+                ]
+                if retagged:
+                    replace_segments(
+                        db,
+                        [post_id for post_id, _ in retagged],
+                        [segment for _, segments in retagged for segment in segments],
+                    )
+            detected += sum(result[1] is not None for result in results)
+            tagged += len(retagged)
             done += len(rows)
             report(min(done, total), total)
             waited = time.perf_counter()
             seconds["write"] += waited - began
+            seconds["write_cpu"] += time.process_time() - began_cpu  # without waiting for a core
     return {
         "posts": done,
         "languages_detected": detected,
+        "tagged": tagged,
         "processes": processes,
         **{f"{part}_seconds": round(value, 3) for part, value in seconds.items()},
     }
 
 
-def _warm_up(ctx: AnalysisContext, detector: Any, tokenizer: Any, pending: str) -> None:
-    """Load the language models and every likely language's tokenizer before the workers
-    are forked, so they share them instead of each loading its own."""
+def _warm_up(
+    ctx: AnalysisContext, detector: Any, tokenizer: Any, tagger: SegmentTagger, pending: str
+) -> None:
+    """Load the language models, every likely language's tokenizer and segment rules before
+    the workers are forked, so they share them instead of each loading its own."""
     from nlp.lang import DEFAULT_LANGUAGES
 
     hints = set(ctx.source_languages.values())
@@ -361,6 +399,7 @@ def _warm_up(ctx: AnalysisContext, detector: Any, tokenizer: Any, pending: str) 
     languages = sorted(code for code in {*DEFAULT_LANGUAGES, *hints, *known} if code)
     tokenizer.tokens_many(["warm up"] * len(languages), languages)
     tokenizer.search_text("热身", None)
+    tagger.compile(languages)
 
 
 def _post_text(row: dict[str, Any]) -> str:

@@ -2,7 +2,8 @@
 
 1. Tag every new or changed post with the audience segments its author discloses
    (``nlp.segments.SegmentTagger``) into ``post_segments`` — once per post, like the
-   language: a weekly re-run tags only what is new.
+   language: a weekly re-run tags only what is new. The prepare step tags the posts it
+   prepares in the same pass; :func:`tag_posts` here catches up on the rest.
 2. For every watched entity and every topic, compare each segment's share of distinct
    authors in the recent window with the baseline (``nlp.shifts.audience_shifts``) and
    replace that date's rows of ``audience_shifts``. Coverage (how many posts and authors
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -28,24 +29,51 @@ BATCH = 2_000  # posts tagged per transaction (per worker process)
 COLUMNS = ("post_id", "dimension", "segment", "about", "evidence")  # of post_segments
 
 
+def tag_text(title: str | None, text: str | None) -> str:
+    """What a post's segments are tagged from: its title and text on separate lines."""
+    return f"{title or ''}\n{text or ''}"
+
+
+def segment_rows(
+    tagger: SegmentTagger, post_id: str, text: str, lang: str | None
+) -> list[tuple[str, ...]]:
+    """The post's ``post_segments`` rows, as tuples in :data:`COLUMNS` order."""
+    return [
+        tuple(row[column] for column in COLUMNS)
+        for row in post_segment_rows(post_id, tagger.tag(text, lang), tagger.dimensions)
+    ]
+
+
+def replace_segments(
+    db: sqlite_utils.Database, post_ids: list[str], rows: Iterable[tuple[str, ...]]
+) -> None:
+    """Replace the ``post_segments`` rows of these posts (call inside a transaction)."""
+    db.execute(
+        "delete from post_segments where post_id in (select value from json_each(?))",
+        [json.dumps(post_ids)],
+    )
+    db.conn.executemany(
+        f"insert into post_segments ({', '.join(COLUMNS)}) "
+        f"values ({', '.join('?' * len(COLUMNS))})",
+        rows,
+    )
+
+
 def tag_posts(
     db: sqlite_utils.Database, tagger: SegmentTagger, report: Any = None, processes: int = 1
 ) -> int:
     """Tag posts whose text changed since they were last tagged; returns how many.
 
-    With ``processes`` > 1 (and enough posts) the tagging runs in forked worker processes;
-    this process reads and writes the database.
+    The prepare step of the analysis tags the posts it prepares; this finds the rest (posts
+    prepared by an older version, or by a step list without ``prepare``). With ``processes``
+    > 1 (and enough posts) the tagging runs in forked worker processes; this process reads
+    and writes the database.
     """
     # Matches the partial index idx_posts_untagged, so finding them needs no table scan.
     pending = "segments_hash is not content_hash"
-    dimensions = list(tagger.dimensions)
 
     def tag(posts: list[tuple[str, str, str | None]]) -> list[tuple[str, ...]]:
-        return [
-            tuple(row[column] for column in COLUMNS)
-            for post_id, text, lang in posts
-            for row in post_segment_rows(post_id, tagger.tag(text, lang), dimensions)
-        ]
+        return [row for post in posts for row in segment_rows(tagger, *post)]
 
     todo = [rowid for (rowid,) in db.execute(f"select rowid from posts where {pending}")]
     todo.sort()
@@ -56,7 +84,7 @@ def tag_posts(
             batch = rows_by_rowid(
                 db, todo[start : start + size], "id, title, text, lang, content_hash"
             )
-            posts = [(row["id"], f"{row['title'] or ''}\n{row['text'] or ''}", row["lang"])
+            posts = [(row["id"], tag_text(row["title"], row["text"]), row["lang"])
                      for row in batch]  # fmt: skip
             yield (
                 [(row["id"], row["content_hash"]) for row in batch],
@@ -73,14 +101,8 @@ def tag_posts(
         # The workers tag the next batch while this process writes the last one.
         for batch, parts in pool.ahead(jobs()):
             with db.atomic():
-                db.execute(
-                    "delete from post_segments where post_id in (select value from json_each(?))",
-                    [json.dumps([post_id for post_id, _ in batch])],
-                )
-                db.conn.executemany(
-                    f"insert into post_segments ({', '.join(COLUMNS)}) "
-                    f"values ({', '.join('?' * len(COLUMNS))})",
-                    [row for part in parts for row in part],
+                replace_segments(
+                    db, [post_id for post_id, _ in batch], [row for part in parts for row in part]
                 )
                 db.conn.executemany(
                     "update posts set segments_hash = ? where id = ?",

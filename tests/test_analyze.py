@@ -282,12 +282,10 @@ def test_a_rerun_prepares_only_the_new_posts(planted: Planted, tmp_path: Path) -
 
 
 def test_worker_processes_give_the_same_tokens_languages_and_segments_as_one(
-    planted: Planted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    planted: Planted, tmp_path: Path
 ) -> None:
-    import pipelines.audience
-
-    monkeypatch.setattr(pipelines.audience, "BATCH", 300)  # so 2,500 posts are enough to fork
     found = {}
+    columns = "lang, tokens, search_text, segments_hash"
     for processes in (1, 2):
         path = planted.copy(tmp_path / f"p{processes}.db")
         db = sqlite_utils.Database(path)
@@ -297,9 +295,11 @@ def test_worker_processes_give_the_same_tokens_languages_and_segments_as_one(
         db.conn.commit()
         options = dataclasses.replace(planted.options, processes=processes)
         run = run_analysis(planted.config, path, as_of=AS_OF, options=options, progress=quiet())
-        assert run.stats["steps"]["prepare"]["processes"] == processes
+        prepared = run.stats["steps"]["prepare"]
+        assert (prepared["processes"], prepared["tagged"]) == (processes, prepared["posts"])
+        assert run.stats["steps"]["audience"]["tagged"] == 0  # the prepare workers tagged them
         found[processes] = (
-            list(db.query("select id, lang, tokens, search_text from posts order by id")),
+            list(db.query(f"select id, {columns} from posts order by id")),
             list(db.query("select * from post_segments order by post_id, dimension, segment")),
         )
     posts, segments = found[2]

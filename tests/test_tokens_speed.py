@@ -9,6 +9,7 @@ times it against the fast one.
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -22,14 +23,18 @@ from benchmarks.make_corpus import WATCH, CorpusSpec, generate
 from nlp.tokens import (
     _HAN,
     _NOISE,
+    _NON_HAN_WORD_CHAR,
     _UNSPACED,
     _VI_SYLLABLES,
     LEMMATIZED,
     Tokenizer,
     _denoise,
+    _keyphrase_pattern,
+    _phrase_key,
     _polish_lookup,
     _spacy_pipeline,
     _vietnamese_segmenter,
+    _word_edge,
     stop_words,
 )
 
@@ -72,6 +77,19 @@ class ReferenceTokenizer(Tokenizer):
             (words, self.search_text(text, lang) if _has_han(text) else None)
             for words, text, lang in zip(tokens, texts, langs, strict=True)
         ]
+
+
+def _reference_keyphrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """Every keyphrase its own alternative, longest first, each with its word boundaries."""
+    alternatives = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        body = r"\s+".join(re.escape(part) for part in phrase.split())
+        if _word_edge(phrase[0]):
+            body = f"(?<!{_NON_HAN_WORD_CHAR})" + body
+        if _word_edge(phrase[-1]):
+            body += f"(?!{_NON_HAN_WORD_CHAR})"
+        alternatives.append(body)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def _reference_keep(
@@ -261,3 +279,31 @@ def test_every_language_at_once_matches_one_language_at_a_time(
     langs = [lang for lang, _ in samples]
     together = fast.tokens_and_search_many(texts, langs)
     assert together == [fast.tokens_and_search_many([t], [lang])[0] for lang, t in samples]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [],
+        ["Co-op Mode", "The Last of Us", "#GameOn", "ſtarfall", "İstanbul", "ıphone", "K9",
+         "_under", "µs", "2077", "Starfall", "星落", "-- pre", "&amp;"],
+        ["¿Qué tal", "Starfall Arena 2", "ΣΊΣΥΦΟΣ"],  # a phrase may start with ¿: one list
+    ],
+    ids=["watch-list", "odd-phrases", "non-ascii-punctuation"],
+)  # fmt: skip
+def test_keyphrases_are_found_where_one_alternative_per_phrase_finds_them(
+    samples: list[tuple[str | None, str]], extra: list[str]
+) -> None:
+    keys = {_phrase_key(k) for k in [*KEYPHRASES, *extra]}
+    fast, reference = _keyphrase_pattern(keys), _reference_keyphrase_pattern(keys)
+    assert fast is not None
+    texts = [text for _, text in samples] + [
+        f"{a} {b}{c}" for a in extra + KEYPHRASES for b in ("x", "", "Ｘ") for c in (".", "a", "星")
+    ]
+    found = 0
+    for text in texts:
+        for variant in (text, text.upper(), text.lower(), text.swapcase()):
+            spans = [m.span() for m in fast.finditer(variant)]
+            assert spans == [m.span() for m in reference.finditer(variant)], variant
+            found += len(spans)
+    assert found > 1000
