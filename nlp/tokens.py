@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -521,27 +521,22 @@ class _Keeper:
     def doc(self, doc: Doc) -> list[str]:
         from spacy.attrs import ORTH
 
-        known = self._by_orth
-        kept = []
-        for orth in doc.to_array(ORTH).tolist():
-            try:
-                word = known[orth]
-            except KeyError:
-                word = known[orth] = self._decide(self._vocab[orth])
-            if word is not None:
-                kept.append(word)
-        return kept
+        return self._kept(doc.to_array(ORTH).tolist(), self._by_orth)
 
     def words(self, texts: Iterable[str]) -> list[str]:
         """The kept words of the tokens a Doc built from ``texts`` (and the whitespace
         between them) would hold."""
-        known = self._by_text
+        return self._kept(texts, self._by_text)
+
+    def _kept(self, keys: Iterable[int] | Iterable[str], known: dict[Any, str | None]) -> list[str]:
+        """The kept words of lexemes looked up by ``keys`` (orth ids or texts: the vocab
+        takes either), remembering each decision in ``known``."""
         kept = []
-        for text in texts:
+        for key in keys:
             try:
-                word = known[text]
+                word = known[key]
             except KeyError:
-                word = known[text] = self._decide(self._vocab[text])
+                word = known[key] = self._decide(self._vocab[key])
             if word is not None:
                 kept.append(word)
         return kept

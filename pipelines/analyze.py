@@ -45,7 +45,7 @@ from nlp.trends import (
 )
 from pipelines.audience import audience, replace_segments, segment_rows
 from pipelines.config import Config, ConfigError, Watch, load_config
-from pipelines.db import open_db, rows_by_rowid, utcnow, write_transaction
+from pipelines.db import TOKEN_SEPARATOR, open_db, rows_by_rowid, utcnow, write_transaction
 from pipelines.options import config_option, db_option
 from pipelines.parallel import default_processes, fork_pool, split
 
@@ -68,7 +68,6 @@ ENTITY_BOOST = 3.0  # weight of a watched entity's feature in topic clustering (
 PHRASE_SAMPLE = 20_000  # posts read to find keyphrases
 BATCH = 2_000  # posts per prepare batch (one transaction each)
 MIN_CHUNK = 500  # fewer posts than twice this are tokenized without worker processes
-TOKEN_SEPARATOR = "\t"
 
 
 class AnalysisError(Exception):

@@ -21,6 +21,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("trendscout")
+TOKEN_SEPARATOR = "\t"  # between a post's analysis tokens in posts.tokens
 
 DEFAULT_DB = "trendscout.db"
 

@@ -42,12 +42,11 @@ import numpy as np
 import sqlite_utils
 
 from nlp.trends import EntityMatcher
-from pipelines.db import WINDOW_CACHE_TRIGGERS, rows_by_rowid, write_transaction
+from pipelines.db import TOKEN_SEPARATOR, WINDOW_CACHE_TRIGGERS, rows_by_rowid, write_transaction
 
 __all__ = ["FORMAT", "WindowCache", "WindowPosts"]
 
 FORMAT = "1"
-TOKEN_SEPARATOR = "\t"  # between a post's tokens in posts.tokens (pipelines.analyze)
 MAX_VOCABULARY = 2_000_000  # beyond this (and 4× the window's own), start the cache anew
 _IDS = np.dtype("<i4")
 _CHUNK = 10_000  # posts read from SQLite at a time
