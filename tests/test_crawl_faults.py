@@ -158,7 +158,11 @@ def test_sigkill_at_any_moment_then_resume_gives_the_same_posts(tmp_path: Path, 
     assert len(expected) == 24 * 15
 
     killed = tmp_path / "killed.db"
-    for wait_for_posts in (1, 150):  # kill early, then again in the middle of the resumed run
+    # Kill early, then again in the middle of the resumed run: each kill waits until that run
+    # has started (its crawl_runs row) and stored posts of its own, however many the run
+    # before managed to store.
+    for runs, wait_for_posts in ((1, 1), (2, 150)):
+        before = len(posts_of(killed)) if killed.exists() else 0
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -181,11 +185,10 @@ def test_sigkill_at_any_moment_then_resume_gives_the_same_posts(tmp_path: Path, 
             if killed.exists():
                 try:
                     with sqlite3.connect(killed, timeout=1) as conn:
-                        if (
-                            conn.execute("select count(*) from posts").fetchone()[0]
-                            >= wait_for_posts
-                        ):
-                            break
+                        posts = conn.execute("select count(*) from posts").fetchone()[0]
+                        started = conn.execute("select count(*) from crawl_runs").fetchone()[0]
+                    if started >= runs and posts >= max(wait_for_posts, before + 1):
+                        break
                 except sqlite3.OperationalError:
                     continue
         os.kill(proc.pid, signal.SIGKILL)
